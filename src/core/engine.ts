@@ -1,0 +1,46 @@
+// The contract between the core engine and its users (the VS Code host, the CLI, the bench).
+// The implementation lives in ./monitorEngine.ts; the host depends only on this interface, so its
+// adapters can be built and tested against it.
+import type { QueryFilter, SourceStats, CallRecord } from './model';
+import type { WindowStats, TimeSeries, BreakdownRow, ErrorRow } from './metrics/types';
+
+export interface IngestProgress {
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+}
+
+export interface IngestResult {
+  files: number;
+  records: number;
+  skipped: number;
+  ms: number;
+}
+
+/** What the engine needs from its environment (no vscode here). */
+export interface EngineOptions {
+  /** bytes of sql-wasm.wasm */
+  wasmBinary: Uint8Array;
+  /** file to persist the store to; undefined = in memory only */
+  storeFile?: string;
+  retentionDays: number;
+  /** IANA zone for daily buckets and zone-less timestamps; undefined = the machine's zone */
+  timeZone?: string;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+export interface MonitorEngineApi {
+  /** Read new bytes of these files (incremental, checkpointed); safe to call repeatedly. */
+  ingestFiles(paths: string[], opts?: { signal?: AbortSignal; onProgress?: (p: IngestProgress) => void }): Promise<IngestResult>;
+  sources(): SourceStats[];
+  window(filter: QueryFilter): WindowStats;
+  series(filter: QueryFilter): TimeSeries;
+  byEndpoint(filter: QueryFilter): BreakdownRow[];
+  byModel(filter: QueryFilter): BreakdownRow[];
+  topErrors(filter: QueryFilter, limit?: number): ErrorRow[];
+  /** Stream the calls of a filter (for exports), oldest first, without holding them all. */
+  iterateCalls(filter: QueryFilter): Iterable<CallRecord>;
+  persist(): Promise<void>;
+  dispose(): void;
+}
