@@ -133,3 +133,19 @@ export const TREE_ITEM_CONTEXT = {
   sourceManual: 'sourceManual',
   problem: 'problem',
 } as const;
+
+/** JSON type of each setting as the manifest declares it (checked by the manifest test). */
+export const SETTING_JSON_TYPES: Record<SettingKey, string | readonly string[]> = {
+  'apiMonitor.logFiles': 'array',
+  'apiMonitor.excludeFiles': 'array',
+  'apiMonitor.defaultTimeZone': 'string',
+  'apiMonitor.retentionDays': 'integer',
+  'apiMonitor.refreshIntervalSeconds': 'integer',
+  'apiMonitor.autoRefresh': 'boolean',
+  'apiMonitor.fieldMapping': 'object',
+  'apiMonitor.pricing.overrides': 'object',
+  'apiMonitor.pricing.preferLoggedCost': 'boolean',
+  'apiMonitor.budget': ['object', 'null'],
+  'apiMonitor.alerts.rules': 'array',
+  'apiMonitor.alerts.evaluationIntervalSeconds': 'integer',
+};
