@@ -138,7 +138,8 @@ export interface CostData {
   readonly byModel: readonly BreakdownRow[];
   /** costUsd / priced calls of the window, null when none priced */
   readonly avgCostPerCall: number | null;
-  readonly wasted: { readonly failedUsd: number; readonly retryUsd: number } | null;
+  /** cost of failed calls; retries' cost when the engine can tell them apart (else null) */
+  readonly wasted: { readonly failedUsd: number; readonly failedCalls: number; readonly retryUsd: number | null };
   readonly projection: ProjectionView | null;
   readonly recommendations: readonly RecommendationView[];
   /** model names the calculator can price */
