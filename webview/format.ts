@@ -151,7 +151,7 @@ export interface RuleFormInput {
 
 /**
  * First check of the rule form in the webview (the host validates again with the alert engine's validator).
- * Ratios are typed as percentages in the form.
+ * Units as the rules: rates in percent, latency in ms, money in USD.
  */
 export function validateRuleForm(f: RuleFormInput): string[] {
   const errors: string[] = [];
@@ -162,7 +162,7 @@ export function validateRuleForm(f: RuleFormInput): string[] {
   if (w === null && c === null) errors.push('Give a warning or a critical threshold.');
   if ((w !== null && !Number.isFinite(w)) || (c !== null && !Number.isFinite(c))) errors.push('Thresholds must be numbers.');
   if (w !== null && c !== null && Number.isFinite(w) && Number.isFinite(c)) {
-    const up = f.comparison === '>' || f.comparison === '>=';
+    const up = f.comparison === 'above';
     if (up ? c < w : c > w) errors.push(`The critical threshold must be ${up ? 'at or above' : 'at or below'} the warning threshold.`);
   }
   const pct = f.metric === 'errorRate' || f.metric === 'cacheHitRate' || f.metric === 'budgetUse';

@@ -62,7 +62,8 @@ export interface Gauge {
 }
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
-export type Comparison = '>' | '>=' | '<' | '<=';
+/** strictly above / below, as the alert engine evaluates (src/core/alerts/evaluate.ts levelOf) */
+export type Comparison = 'above' | 'below';
 export type AlertMetric = 'errorRate' | 'p95Latency' | 'avgLatency' | 'throughput' | 'costPerHour' | 'costPerDay' | 'budgetUse' | 'cacheHitRate';
 
 export interface AlertView {
@@ -170,7 +171,10 @@ export interface CacheData {
   };
 }
 
-/** An alert rule as the form edits it. Mirrors the rule of src/core/alerts (H4), flattened. */
+/**
+ * An alert rule as the form edits it: src/core/alerts AlertRule with the scope flattened. Units as in the rule:
+ * rates in percent (10 = 10 %), latency in ms, money in USD.
+ */
 export interface RuleView {
   readonly id: string;
   readonly name: string;

@@ -24,7 +24,7 @@ function row(key: string, costUsd: number, calls = 1): BreakdownRow {
     responseCacheHitRate: null, promptCacheTokenShare: null, inputTokens: 0, outputTokens: 0 };
 }
 function rule(p: Partial<RuleView>): RuleView {
-  return { id: 'r', name: 'r', enabled: true, metric: 'p95Latency', scope: 'all', comparison: '>', warning: 800, critical: 1500,
+  return { id: 'r', name: 'r', enabled: true, metric: 'p95Latency', scope: 'all', comparison: 'above', warning: 800, critical: 1500,
     windowMinutes: 5, forMinutes: 0, minCalls: 0, cooldownMinutes: 30, severity: 'warning', ...p };
 }
 
@@ -67,24 +67,24 @@ describe('protocol data assembly', () => {
   });
 
   it('selects gauge bands from thresholds', () => {
-    const t = { warning: 800, critical: 1500, comparison: '>' as const };
+    const t = { warning: 800, critical: 1500, comparison: 'above' as const };
     assert.strictEqual(bandFor(799, t), 'ok');
     assert.strictEqual(bandFor(800, t), 'ok');            // strictly above
     assert.strictEqual(bandFor(801, t), 'warning');
     assert.strictEqual(bandFor(1501, t), 'critical');
     assert.strictEqual(bandFor(null, t), null);
     assert.strictEqual(bandFor(900, null), null);
-    assert.strictEqual(bandFor(0.9, { warning: 0.95, critical: 0.9, comparison: '<' }), 'warning');
+    assert.strictEqual(bandFor(0.9, { warning: 0.95, critical: 0.9, comparison: 'below' }), 'warning');
   });
 
   it('derives success-rate bands from error-rate rules', () => {
     const w = win({ calls: 100, successRate: 0.93, latency: { n: 100, avg: 500, p50: 400, p95: 1600, p99: 2000, method: 'exact' } });
-    const rules = [rule({}), rule({ id: 'e', metric: 'errorRate', warning: 0.05, critical: 0.1 }),
-      rule({ id: 'x', enabled: false, metric: 'errorRate', warning: 0.5, critical: 0.6 })];
+    const rules = [rule({}), rule({ id: 'e', metric: 'errorRate', warning: 5, critical: 10 }),
+      rule({ id: 'x', enabled: false, metric: 'errorRate', warning: 50, critical: 60 })];
     const [lat, suc] = buildGauges(w, rules, { range: '1h' });
     assert.strictEqual(lat.band, 'critical');                          // 1600 > 1500
     // error rate > 5 % / > 10 %  ⇔  success rate < 95 % / < 90 %; 93 % is below 95 %: warning
-    assert.deepStrictEqual(suc.thresholds, { warning: 0.95, critical: 0.9, comparison: '<' });
+    assert.deepStrictEqual(suc.thresholds, { warning: 1 - 5 / 100, critical: 1 - 10 / 100, comparison: 'below' });
     assert.strictEqual(suc.band, 'warning');
     const none = buildGauges(w, [], { range: '1h' });
     assert.strictEqual(none[0].thresholds, null);

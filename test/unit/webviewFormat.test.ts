@@ -57,7 +57,7 @@ describe('webview format', () => {
   });
 
   it('validates the rule form', () => {
-    const ok = { name: 'p95 high', metric: 'p95Latency', scope: 'all', comparison: '>', warning: '800', critical: '1500',
+    const ok = { name: 'p95 high', metric: 'p95Latency', scope: 'all', comparison: 'above', warning: '800', critical: '1500',
       windowMinutes: '5', forMinutes: '1', minCalls: '10', cooldownMinutes: '30', severity: 'warning' };
     assert.deepStrictEqual(validateRuleForm(ok), []);
     assert.deepStrictEqual(validateRuleForm({ ...ok, critical: '500' }), ['The critical threshold must be at or above the warning threshold.']);

@@ -89,12 +89,7 @@ export function bandFor(value: number | null, t: Gauge['thresholds']): Band | nu
   if (value === null || t === null) return null;
   const breaches = (limit: number | null): boolean => {
     if (limit === null) return false;
-    switch (t.comparison) {
-      case '>': return value > limit;
-      case '>=': return value >= limit;
-      case '<': return value < limit;
-      case '<=': return value <= limit;
-    }
+    return t.comparison === 'above' ? value > limit : value < limit;
   };
   if (breaches(t.critical)) return 'critical';
   if (breaches(t.warning)) return 'warning';
@@ -115,18 +110,18 @@ function pickRule(rules: readonly RuleView[], metric: RuleView['metric'], filter
   return candidates.find(r => r.scope !== 'all') ?? candidates[0];
 }
 
-const FLIP: Readonly<Record<Comparison, Comparison>> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=' };
+const FLIP: Readonly<Record<Comparison, Comparison>> = { above: 'below', below: 'above' };
 
 /**
- * Gauges for p95 latency and success rate. Success-rate bands come from error-rate rules: "error rate > x"
- * is "success rate < 1 - x".
+ * Gauges for p95 latency and success rate. Success-rate bands come from error-rate rules: "error rate above x %"
+ * is "success rate below 1 - x/100" (the gauge shows a ratio, rules are in percent).
  */
 export function buildGauges(w: WindowStats, rules: readonly RuleView[], filter: DashboardFilter): Gauge[] {
   const lat = pickRule(rules, 'p95Latency', filter);
   const latT: Gauge['thresholds'] = lat ? { warning: lat.warning, critical: lat.critical, comparison: lat.comparison } : null;
   const latMax = Math.max(w.latency.p95 ?? 0, (latT?.critical ?? latT?.warning ?? 0) * 1.25, 1000);
   const err = pickRule(rules, 'errorRate', filter);
-  const inv = (x: number | null): number | null => (x === null ? null : 1 - x);
+  const inv = (x: number | null): number | null => (x === null ? null : 1 - x / 100);
   const sucT: Gauge['thresholds'] = err ? { warning: inv(err.warning), critical: inv(err.critical), comparison: FLIP[err.comparison] } : null;
   return [
     { id: 'p95Latency', label: 'p95 latency', value: w.latency.p95, unit: 'ms', thresholds: latT, band: bandFor(w.latency.p95, latT), max: latMax },
