@@ -1,0 +1,90 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import initSqlJs from 'sql.js';
+import type { Database } from 'sql.js';
+import { AlertHistory } from '../../src/core/alerts/history';
+import { AlertEngine } from '../../src/core/alerts/alertEngine';
+import type { AlertRule } from '../../src/core/alerts/rules';
+
+const t = (hh: number, mm: number, day = 1): number => Date.UTC(2025, 2, day, hh, mm);
+
+async function openDb(): Promise<Database> {
+  const wasmBinary = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+  const SQL = await initSqlJs({ wasmBinary: wasmBinary as unknown as ArrayBuffer });
+  return new SQL.Database();
+}
+
+const errRule: AlertRule = {
+  id: 'err', name: 'Errors on chat', metric: 'errorRate', scope: { kind: 'endpoint', value: '/v1/chat' }, comparison: 'above',
+  warning: 5, critical: 20, windowMinutes: 5, forMinutes: 0, minCalls: 1, cooldownMinutes: 10, severity: 'error', enabled: true,
+};
+const costRule: AlertRule = {
+  id: 'cost', metric: 'costPerHour', scope: { kind: 'all' }, comparison: 'above', warning: 1, windowMinutes: 60,
+  forMinutes: 0, minCalls: 1, cooldownMinutes: 60, severity: 'warning', enabled: true,
+};
+
+describe('alerts: AlertHistory over sql.js', () => {
+  it('records episodes and transitions, lists, acknowledges and prunes', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    new AlertHistory(db); // creating the tables twice is harmless
+    const engine = new AlertEngine();
+    const rules = [errRule, costRule];
+    // error rate per round, cost per hour per round
+    const rounds: [number, number, number][] = [
+      [t(10, 0), 8, 2],    // err fires (8 > 5, warning); cost fires (2 > 1)
+      [t(10, 5), 25, 2],   // err escalates (25 > 20)
+      [t(10, 15), 25, 0.5], // err reminder (15 min since the 10:05 escalation >= 10); cost resolves (0.5 <= 1)
+      [t(10, 20), 1, 0.5], // err resolves
+      [t(12, 0), 9, 0.5],  // err fires again
+    ];
+    for (const [at, err, cost] of rounds) {
+      const round = engine.evaluateAll(rules, r => ({ value: r.id === 'err' ? err : cost, calls: 30 }), at);
+      history.recordAll(round.transitions, rules);
+    }
+
+    const all = history.list({ from: t(0, 0), to: t(23, 0) });
+    assert.deepStrictEqual(all.map(r => [r.id, r.state, r.level, r.value, r.startedAt, r.resolvedAt, r.lastNotifiedAt]), [
+      [`err@${t(12, 0)}`, 'firing', 'warning', 9, t(12, 0), null, t(12, 0)],
+      [`cost@${t(10, 0)}`, 'resolved', 'warning', 0.5, t(10, 0), t(10, 15), t(10, 0)],
+      [`err@${t(10, 0)}`, 'resolved', 'critical', 1, t(10, 0), t(10, 20), t(10, 15)],
+    ]);
+    const first = all[2];
+    assert.deepStrictEqual([first.ruleName, first.scope, first.metric, first.severity, first.threshold],
+      ['Errors on chat', 'endpoint:/v1/chat', 'errorRate', 'critical', 20]);
+
+    // overlap filter: [10:16, 11:00) holds the err episode resolved at 10:20, not the cost one resolved at 10:15
+    assert.deepStrictEqual(history.list({ from: t(10, 16), to: t(11, 0) }).map(r => r.id), [`err@${t(10, 0)}`]);
+    assert.deepStrictEqual(history.list({ from: t(0, 0), to: t(23, 0), ruleId: 'err', state: 'firing' }).map(r => r.id), [`err@${t(12, 0)}`]);
+
+    const trans = history.transitions({ from: t(0, 0), to: t(23, 0), ruleId: 'err' });
+    assert.deepStrictEqual(trans.map(x => [x.kind, x.notified]),
+      [['fired', true], ['escalated', true], ['reminder', true], ['resolved', true], ['fired', true]]);
+
+    assert.strictEqual(history.acknowledge(`err@${t(12, 0)}`, t(12, 1)), true);
+    assert.strictEqual(history.acknowledge(`err@${t(12, 0)}`, t(12, 2)), false); // already acknowledged
+    assert.strictEqual(history.acknowledge('nope', t(12, 2)), false);
+    assert.strictEqual(history.acknowledgeAll(t(12, 3)), 2); // the two resolved episodes
+    assert.strictEqual(history.list({ from: t(0, 0), to: t(23, 0), ruleId: 'err', state: 'firing' })[0].acknowledgedAt, t(12, 1));
+
+    // prune before 10:18: only the cost episode ended before (10:15); the firing one is kept whatever its age
+    assert.strictEqual(history.prune(t(10, 18)), 1);
+    assert.deepStrictEqual(history.list({ from: t(0, 0), to: t(23, 0) }).map(r => r.id), [`err@${t(12, 0)}`, `err@${t(10, 0)}`]);
+    assert.strictEqual(history.prune(t(23, 0)), 1);
+    assert.deepStrictEqual(history.list({ from: t(0, 0), to: t(23, 0) }).map(r => r.id), [`err@${t(12, 0)}`]);
+    assert.deepStrictEqual(history.transitions({ from: t(0, 0), to: t(23, 59) }).length, 0);
+    db.close();
+  });
+
+  it('stores a rule name with quotes and SQL as plain data', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    const evil: AlertRule = { ...costRule, id: "x'); DROP TABLE alert_events;--", name: 'a "b" \'c\'' };
+    const engine = new AlertEngine();
+    history.recordAll(engine.evaluateAll([evil], () => ({ value: 5, calls: 1 }), t(9, 0)).transitions, [evil]);
+    const rows = history.list({ from: 0, to: t(23, 0) });
+    assert.deepStrictEqual(rows.map(r => [r.ruleId, r.ruleName]), [[evil.id, evil.name]]);
+    db.close();
+  });
+});
