@@ -1,0 +1,194 @@
+// The measurements, each run in a child process started by run.ts (so "cold" really is cold and
+// memory readings are not polluted by an earlier phase). Each returns a plain JSON object.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Manifest } from './generate';
+import { appendLines, Prng } from './generate';
+import { readSplitParse } from './floor';
+import { arrayBuffersMb, gc, ms, peakRssMb, resetPeakRss, rssMb, wasmHeapMb, watchWasmMemory } from './stats';
+import { createEngine, exportCsv, fullRefresh, loadWasm, realtimeRefresh, totalCalls, Clock } from './engineDriver';
+
+export type PhaseName = 'floor' | 'cold' | 'session' | 'restart' | 'export';
+
+export interface PhaseArgs {
+  file: string;
+  manifest: Manifest;
+  dataDir: string;
+  runs: number;
+  storeFile?: string;
+  tailFile?: string;
+  expectCalls?: number;
+}
+
+type Result = Record<string, unknown>;
+
+const APPENDS = 30;
+const APPEND_LINES = 1000;
+/** An hour of auto-refresh at the shortest interval (5 s). */
+const LONG_REFRESHES = 720;
+
+export async function runPhase(phase: PhaseName, a: PhaseArgs): Promise<Result> {
+  switch (phase) {
+    case 'floor': return floor(a);
+    case 'cold': return cold(a);
+    case 'session': return session(a);
+    case 'restart': return restart(a);
+    case 'export': return exportPhase(a);
+  }
+}
+
+function floor(a: PhaseArgs): Result {
+  const t0 = performance.now();
+  const r = readSplitParse(a.file);
+  const t = ms(t0);
+  if (r.lines !== a.manifest.calls) throw new Error(`floor read ${r.lines} lines, expected ${a.manifest.calls}`);
+  return { ms: t, lines: r.lines };
+}
+
+/** A fresh process: create the engine, ingest the file, compute the Real-time tab. */
+async function cold(a: PhaseArgs): Promise<Result> {
+  watchWasmMemory();
+  loadWasm();
+  gc();
+  const rss0 = rssMb();
+  const clock: Clock = { now: a.manifest.endMs };
+  const t0 = performance.now();
+  const engine = await createEngine(clock);
+  const t1 = performance.now();
+  const res = await engine.ingestFiles([a.file]);
+  const t2 = performance.now();
+  realtimeRefresh(engine, clock.now);
+  const t3 = performance.now();
+  if (res.records !== a.manifest.calls) {
+    throw new Error(`cold ingest stored ${res.records} records (skipped ${res.skipped}), expected ${a.manifest.calls}`);
+  }
+  gc();
+  const out = {
+    totalMs: t3 - t0, createMs: t1 - t0, ingestMs: t2 - t1, queriesMs: t3 - t2,
+    rssIncreaseMb: rssMb() - rss0, wasmHeapMb: wasmHeapMb(), records: res.records, skipped: res.skipped,
+  };
+  engine.dispose();
+  return out;
+}
+
+async function session(a: PhaseArgs): Promise<Result> {
+  watchWasmMemory();
+  loadWasm();
+  const n = a.manifest.calls;
+  const storeFile = path.join(a.dataDir, `store-${n}.sqlite`);
+  const tailFile = path.join(a.dataDir, `tail-${n}.jsonl`);
+  for (const f of [storeFile, tailFile]) fs.rmSync(f, { force: true });
+  fs.writeFileSync(tailFile, '');
+  const clock: Clock = { now: a.manifest.endMs };
+  const out: Result = { storeFile, tailFile };
+
+  // Load, with memory readings around it.
+  gc();
+  const rss0 = rssMb();
+  resetPeakRss();
+  const engine = await createEngine(clock, storeFile);
+  const res = await engine.ingestFiles([a.file, tailFile]);
+  out.peakRssDuringIngestMb = peakRssMb() ?? undefined;
+  gc();
+  out.rssAfterLoadMb = rssMb();
+  out.rssIncreaseAfterLoadMb = rssMb() - rss0;
+  out.wasmHeapAfterLoadMb = wasmHeapMb() ?? undefined;
+  out.arrayBuffersAfterLoadMb = arrayBuffersMb();
+  if (res.records !== n) throw new Error(`session ingest stored ${res.records} records, expected ${n}`);
+
+  // Full dashboard refreshes, each panel apart.
+  for (const range of ['24h', '30d'] as const) {
+    const totals: number[] = [];
+    const panels: Record<string, number[]> = {};
+    for (let i = 0; i < a.runs; i++) {
+      const r = fullRefresh(engine, clock.now, range);
+      totals.push(r.totalMs);
+      for (const [k, v] of r.panels) (panels[k] ??= []).push(v);
+    }
+    out[`refresh_${range}_totalMs`] = totals;
+    out[`refresh_${range}_panels`] = panels;
+  }
+
+  // Appends to a tailed file: time from the file change to the updated store, then to fresh Real-time data.
+  const rng = new Prng(a.manifest.seed + 1);
+  const appendStore: number[] = [];
+  const appendPanels: number[] = [];
+  for (let k = 0; k < APPENDS; k++) {
+    // 1,000 calls stamped over the 3 s after the data's end, 3 ms apart; the clock follows them.
+    const from = a.manifest.endMs + k * 3000;
+    const text = appendLines(rng, APPEND_LINES, from, 3);
+    fs.appendFileSync(tailFile, text);
+    clock.now = from + 3000;
+    const t0 = performance.now();
+    const r = await engine.ingestFiles([tailFile]);
+    const t1 = performance.now();
+    realtimeRefresh(engine, clock.now);
+    const t2 = performance.now();
+    if (r.records !== APPEND_LINES) throw new Error(`append ${k} stored ${r.records} records, expected ${APPEND_LINES}`);
+    appendStore.push(t1 - t0);
+    appendPanels.push(t2 - t0);
+  }
+  out.appendStoreMs = appendStore;
+  out.appendPanelsMs = appendPanels;
+  const expected = n + APPENDS * APPEND_LINES;
+  const total = totalCalls(engine, clock.now);
+  out.totalCalls = total;
+  out.countCheck = `${total.toLocaleString('en-US')} calls in the store after ${APPENDS} appends of ${APPEND_LINES} (expected ${n.toLocaleString('en-US')} + ${APPENDS * APPEND_LINES} = ${expected.toLocaleString('en-US')}): ${total === expected ? 'ok' : 'MISMATCH'}`;
+
+  // An hour of auto-refresh, back to back (the whole dashboard each time: heavier than one visible tab).
+  gc();
+  const rssBefore = rssMb();
+  const tLoop = performance.now();
+  for (let i = 0; i < LONG_REFRESHES; i++) fullRefresh(engine, clock.now, '24h');
+  out.refreshLoopS = ms(tLoop) / 1000;
+  gc();
+  out.rssAfterRefreshesMb = rssMb();
+  out.rssGrowthOverRefreshesMb = rssMb() - rssBefore;
+  out.wasmHeapAfterRefreshesMb = wasmHeapMb() ?? undefined;
+
+  const tp = performance.now();
+  await engine.persist();
+  out.persistMs = ms(tp);
+  out.storeFileMb = fs.statSync(storeFile).size / (1024 * 1024);
+  engine.dispose();
+  return out;
+}
+
+/** A fresh process opening the persisted store: time until the Real-time tab has data. */
+async function restart(a: PhaseArgs): Promise<Result> {
+  if (!a.storeFile || !a.tailFile) throw new Error('restart needs the session store');
+  loadWasm();
+  const clock: Clock = { now: a.manifest.endMs + APPENDS * 3000 };
+  const t0 = performance.now();
+  const engine = await createEngine(clock, a.storeFile);
+  const r = await engine.ingestFiles([a.file, a.tailFile]);
+  realtimeRefresh(engine, clock.now);
+  const t = ms(t0);
+  const total = totalCalls(engine, clock.now);
+  const ok = r.records === 0 && total === a.expectCalls;
+  engine.dispose();
+  return {
+    ms: t, ok, reread: r.records, total,
+    check: `re-read ${r.records} records; ${total.toLocaleString('en-US')} calls before and ${ok ? 'after' : `${a.expectCalls} expected after`}`,
+  };
+}
+
+/** A fresh process opening the persisted store and writing every call as CSV to a file. */
+async function exportPhase(a: PhaseArgs): Promise<Result> {
+  if (!a.storeFile) throw new Error('export needs the session store');
+  loadWasm();
+  const clock: Clock = { now: a.manifest.endMs + APPENDS * 3000 };
+  const engine = await createEngine(clock, a.storeFile);
+  const file = path.join(a.dataDir, 'export.csv');
+  gc();
+  const rss0 = rssMb();
+  resetPeakRss();
+  const t0 = performance.now();
+  const r = await exportCsv(engine, file, clock.now);
+  const t = ms(t0);
+  const peak = peakRssMb();
+  const size = fs.statSync(file).size;
+  fs.rmSync(file, { force: true });
+  engine.dispose();
+  return { ms: t, rows: r.rows, fileMb: size / (1024 * 1024), peakIncreaseMb: peak !== null ? peak - rss0 : undefined };
+}

@@ -1,0 +1,354 @@
+// `npm run bench [-- --quick]`: generates the logs (or reuses them), measures the floor, cold
+// ingest, tail appends, dashboard refreshes, restart, CSV export, memory and the old pandas
+// approach, then prints a table and writes bench/RESULTS.md.
+//
+// Each measurement that must start cold (floor, cold ingest, restart, export, pandas) runs in its
+// own child process, so one does not warm up or pollute the memory of the next. Floor and cold
+// ingest alternate so machine noise hits both alike: compare ratios measured in one run.
+import * as childProcess from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ensureData, Manifest } from './generate';
+import { runPhase, PhaseArgs, PhaseName } from './phases';
+import { summarize, Summary } from './stats';
+
+const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
+const DATA_DIR = path.join(BENCH_DIR, 'data');
+const SEED = 20251203;
+const DAYS = 30;
+
+interface Row {
+  what: string;
+  /** undefined for a row that only carries a note */
+  value?: Summary;
+  unit: 'ms' | 's' | 'MB' | 'x' | 'count' | '';
+  target?: string;
+  met?: boolean | null;
+  ratioToFloor?: number;
+  note?: string;
+}
+
+function log(s: string): void {
+  process.stderr.write(s + '\n');
+}
+
+function child(phase: PhaseName, args: PhaseArgs): Record<string, unknown> {
+  const resultFile = path.join(DATA_DIR, `.result-${process.pid}-${phase}.json`);
+  try { fs.unlinkSync(resultFile); } catch { /* none */ }
+  const r = childProcess.spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', __filename], {
+    env: { ...process.env, BENCH_PHASE: phase, BENCH_ARGS: JSON.stringify({ ...args, resultFile }) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 900_000,
+  });
+  if (r.status !== 0 || !fs.existsSync(resultFile)) {
+    return { error: `phase ${phase} failed (exit ${r.status ?? r.signal})` };
+  }
+  const out = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
+  fs.unlinkSync(resultFile);
+  return out;
+}
+
+const num = (o: Record<string, unknown>, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
+const errOf = (o: Record<string, unknown>): string | undefined => (typeof o.error === 'string' ? o.error : undefined);
+
+function fmt(x: number, unit: Row['unit']): string {
+  if (!Number.isFinite(x)) return '—';
+  if (unit === 'ms') return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  if (unit === 's') return x.toFixed(2);
+  if (unit === 'MB') return x.toFixed(0);
+  if (unit === 'x') return x.toFixed(1);
+  if (unit === 'count') return Math.round(x).toLocaleString('en-US');
+  return String(x);
+}
+
+function tableMarkdown(rows: Row[]): string {
+  const out = ['| what | median | min-max | target | met | ratio to floor |', '|---|---:|---:|---|:---:|---:|'];
+  for (const r of rows) {
+    const u = r.unit && r.unit !== 'count' && r.unit !== 'x' ? ` ${r.unit}` : r.unit === 'x' ? 'x' : '';
+    const med = r.value ? fmt(r.value.median, r.unit) + u : '—';
+    const range = r.value && r.value.n > 1 ? `${fmt(r.value.min, r.unit)}-${fmt(r.value.max, r.unit)}${u} (n=${r.value.n})` : '';
+    const met = r.met === true ? 'met' : r.met === false ? '**NOT MET**' : '';
+    const ratio = r.ratioToFloor !== undefined ? `${r.ratioToFloor.toFixed(2)}x` : '';
+    const what = r.note ? `${r.what} (${r.note})` : r.what;
+    out.push(`| ${what} | ${med} | ${range} | ${r.target ?? ''} | ${met} | ${ratio} |`);
+  }
+  return out.join('\n');
+}
+
+function tableText(rows: Row[]): string {
+  return tableMarkdown(rows).split('\n').filter((_, i) => i !== 1).map(l => l.replace(/^\| | \|$/g, '').replace(/\*\*/g, '')).join('\n');
+}
+
+function gitCommit(): string {
+  try {
+    const sha = childProcess.execSync('git rev-parse --short HEAD', { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+    const dirty = childProcess.execSync('git status --porcelain --untracked-files=no', { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+    return dirty ? `${sha} (with uncommitted changes in the tree)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function findPython(): { python: string; version: string } | null {
+  // The PATH python3 may be a pyenv shim without pandas; Debian's python3-pandas lives under /usr/bin.
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = childProcess.spawnSync(py, ['-c', 'import pandas; print(pandas.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const only = argv.find(a => a.startsWith('--only='))?.slice(7).split(',');
+  const want = (s: string): boolean => !only || only.includes(s);
+  const runs = quick ? 3 : 5;
+  const started = Date.now();
+
+  const small = ensureData(DATA_DIR, { calls: 100_000, days: DAYS, seed: SEED }, log);
+  const big = quick ? small : ensureData(DATA_DIR, { calls: 1_000_000, days: DAYS, seed: SEED }, log);
+  const n = big.manifest.calls;
+  const nLabel = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
+  const base: PhaseArgs = { file: big.file, manifest: big.manifest, dataDir: DATA_DIR, runs };
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const extra: string[] = [];
+
+  // 1. Floor and cold ingest, alternating.
+  const floors: number[] = [];
+  const colds: Record<string, number[]> = { total: [], create: [], ingest: [], queries: [] };
+  const coldRss: number[] = [];
+  const coldWasm: number[] = [];
+  let coldError: string | undefined;
+  if (want('ingest')) {
+    for (let i = 0; i < runs; i++) {
+      log(`floor + cold ingest ${i + 1}/${runs} (${nLabel})`);
+      const f = child('floor', base);
+      const fm = num(f, 'ms');
+      if (fm !== undefined) floors.push(fm);
+      const c = child('cold', base);
+      coldError = errOf(c) ?? coldError;
+      for (const k of Object.keys(colds)) {
+        const v = num(c, k + 'Ms');
+        if (v !== undefined) colds[k].push(v);
+      }
+      const r = num(c, 'rssIncreaseMb');
+      if (r !== undefined) coldRss.push(r);
+      const w = num(c, 'wasmHeapMb');
+      if (w !== undefined) coldWasm.push(w);
+    }
+  }
+  const floor = floors.length ? summarize(floors) : undefined;
+  if (floor) rows.push({ what: `floor: read + split + JSON.parse, ${nLabel} lines`, value: summarize(floors.map(x => x / 1000)), unit: 's' });
+  if (colds.total.length) {
+    const t = summarize(colds.total.map(x => x / 1000));
+    const ratio = floor ? summarize(colds.total).median / floor.median : undefined;
+    rows.push({ what: `cold ingest to first dashboard data, ${nLabel}`, value: t, unit: 's', target: '≤ 2.0 s and ≤ 2x floor',
+      met: t.median <= 2.0 && (ratio === undefined || ratio <= 2), ratioToFloor: ratio });
+    rows.push({ what: '  of which engine create (sql.js init)', value: summarize(colds.create), unit: 'ms' });
+    rows.push({ what: '  of which ingestFiles', value: summarize(colds.ingest.map(x => x / 1000)), unit: 's',
+      ratioToFloor: floor ? summarize(colds.ingest).median / floor.median : undefined });
+    rows.push({ what: '  of which Real-time tab queries (24 h)', value: summarize(colds.queries), unit: 'ms' });
+  } else if (want('ingest')) {
+    rows.push({ what: `cold ingest to first dashboard data, ${nLabel}`, unit: '', target: '≤ 2.0 s and ≤ 2x floor', met: null, note: `not measured: ${coldError}` });
+  }
+
+  // 2. A long session: refreshes, appends, memory, persistence.
+  let session: Record<string, unknown> = {};
+  if (want('session')) {
+    log(`session (${nLabel}): dashboard refreshes, appends, 720 refreshes, persist`);
+    session = child('session', base);
+    const e = errOf(session);
+    if (e) notes.push(`session: ${e}`);
+    for (const p of ['appendStore', 'appendPanels'] as const) {
+      const xs = session[p + 'Ms'] as number[] | undefined;
+      if (!xs || !xs.length) continue;
+      const s = summarize(xs);
+      const sorted = [...xs].sort((a, b) => a - b);
+      const p50 = sorted[Math.ceil(0.5 * sorted.length) - 1];
+      const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1];
+      if (p === 'appendStore') {
+        rows.push({ what: `append 1,000 lines → updated store, p50 (${xs.length} appends)`, value: { ...s, median: p50 }, unit: 'ms', target: '≤ 5 ms', met: p50 <= 5 });
+        rows.push({ what: 'append 1,000 lines → updated store, p95', value: { median: p95, min: s.min, max: s.max, n: s.n }, unit: 'ms', target: '≤ 10 ms', met: p95 <= 10 });
+      } else {
+        rows.push({ what: 'append 1,000 lines → refreshed Real-time panel data, p50', value: { ...s, median: p50 }, unit: 'ms', target: '≤ 25 ms', met: p50 <= 25 });
+        rows.push({ what: 'append 1,000 lines → refreshed Real-time panel data, p95', value: { median: p95, min: s.min, max: s.max, n: s.n }, unit: 'ms', target: '≤ 25 ms', met: p95 <= 25 });
+      }
+    }
+    for (const range of ['24h', '30d']) {
+      const full = session[`refresh_${range}_totalMs`] as number[] | undefined;
+      if (!full) continue;
+      const s = summarize(full);
+      rows.push({ what: `full dashboard refresh (all tabs), ${range}`, value: s, unit: 'ms', target: '≤ 50 ms', met: s.median <= 50 });
+      const panels = session[`refresh_${range}_panels`] as Record<string, number[] | string> | undefined;
+      for (const [name, xs] of Object.entries(panels ?? {})) {
+        if (typeof xs === 'string') {
+          rows.push({ what: `  panel ${name}`, unit: '', target: '≤ 10 ms', met: null, note: xs });
+          continue;
+        }
+        const ps = summarize(xs);
+        rows.push({ what: `  panel ${name}`, value: ps, unit: 'ms', target: '≤ 10 ms', met: ps.median <= 10 });
+      }
+    }
+    const memRows: [string, string, string?, number?][] = [
+      ['rssIncreaseAfterLoadMb', `memory: RSS increase after loading ${nLabel} (after GC)`, '≤ 150 MB', 150],
+      ['rssAfterLoadMb', 'memory: RSS after load'],
+      ['wasmHeapAfterLoadMb', 'memory: sql.js WASM heap after load'],
+      ['arrayBuffersAfterLoadMb', 'memory: JS ArrayBuffers after load (sql.js MEMFS database file)'],
+      ['peakRssDuringIngestMb', 'memory: peak RSS during the ingest'],
+      ['rssAfterRefreshesMb', 'memory: RSS after 720 full refreshes (24 h, back to back)'],
+      ['wasmHeapAfterRefreshesMb', 'memory: WASM heap after 720 refreshes'],
+      ['rssGrowthOverRefreshesMb', 'memory: RSS growth over the 720 refreshes', '≈ 0 (no leak)'],
+      ['refreshLoopS', 'time of the 720 full refreshes'],
+      ['persistMs', 'persist the store to a file'],
+      ['storeFileMb', 'persisted store file size'],
+    ];
+    for (const [k, label, target, limit] of memRows) {
+      const v = num(session, k);
+      if (v === undefined) continue;
+      const unit: Row['unit'] = k.endsWith('Mb') ? 'MB' : k.endsWith('S') ? 's' : 'ms';
+      rows.push({ what: label, value: { median: v, min: v, max: v, n: 1 }, unit, target,
+        met: limit !== undefined ? v <= limit : target ? v <= 20 : undefined });
+    }
+    const count = session.countCheck as string | undefined;
+    if (count) extra.push(`Session record count: ${count}`);
+    const panelNote = session.panelNote as string | undefined;
+    if (panelNote) extra.push(panelNote);
+  }
+
+  // 3. Restart from the persisted store.
+  if (want('restart') && typeof session.storeFile === 'string') {
+    const xs: number[] = [];
+    const checks: string[] = [];
+    let err: string | undefined;
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      log(`restart ${i + 1}`);
+      const r = child('restart', { ...base, storeFile: session.storeFile as string, tailFile: session.tailFile as string, expectCalls: num(session, 'totalCalls') });
+      err = errOf(r) ?? err;
+      const m = num(r, 'ms');
+      if (m !== undefined) xs.push(m);
+      if (typeof r.check === 'string') checks.push(r.check);
+      if (r.ok === false) checks.push('FAILED');
+    }
+    if (xs.length) {
+      const s = summarize(xs.map(x => x / 1000));
+      rows.push({ what: 'restart with the persisted store → dashboard data', value: s, unit: 's', target: '≤ 1.0 s', met: s.median <= 1.0 });
+    } else {
+      rows.push({ what: 'restart with the persisted store → dashboard data', unit: '', target: '≤ 1.0 s', met: null, note: `not measured: ${err}` });
+    }
+    if (checks.length) {
+      const ok = !checks.includes('FAILED');
+      rows.push({ what: 'restart: no line read twice (record count unchanged)', unit: '', target: 'unchanged', met: ok, note: checks[0] });
+    }
+  }
+
+  // 4. CSV export of every call.
+  if (want('export') && typeof session.storeFile === 'string') {
+    const xs: number[] = [];
+    const peaks: number[] = [];
+    let err: string | undefined;
+    let rowsOut: number | undefined;
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      log(`export ${i + 1}`);
+      const r = child('export', { ...base, storeFile: session.storeFile as string });
+      err = errOf(r) ?? err;
+      const m = num(r, 'ms');
+      if (m !== undefined) xs.push(m);
+      const p = num(r, 'peakIncreaseMb');
+      if (p !== undefined) peaks.push(p);
+      rowsOut = num(r, 'rows') ?? rowsOut;
+    }
+    if (xs.length) {
+      const s = summarize(xs.map(x => x / 1000));
+      rows.push({ what: `export ${rowsOut?.toLocaleString('en-US') ?? '?'} calls to CSV (file)`, value: s, unit: 's', target: '≤ 3 s', met: s.median <= 3 });
+      if (peaks.length) {
+        const ps = summarize(peaks);
+        rows.push({ what: '  peak RSS above the pre-export RSS during the export', value: ps, unit: 'MB', target: '≤ 100 MB (bounded)', met: ps.max <= 100 });
+      }
+    } else {
+      rows.push({ what: 'export calls to CSV', unit: '', target: '≤ 3 s', met: null, note: `not measured: ${err}` });
+    }
+  }
+
+  // 5. The old system's approach.
+  if (want('pandas')) {
+    const py = findPython();
+    if (!py) {
+      rows.push({ what: 'pandas read_json + groupby', unit: '', note: 'skipped: no python3 with pandas (tried python3, /usr/bin/python3)' });
+    } else {
+      const xs: number[] = [];
+      const rss: number[] = [];
+      for (let i = 0; i < Math.min(runs, 3); i++) {
+        log(`pandas ${i + 1} (${py.python}, pandas ${py.version})`);
+        const r = childProcess.spawnSync(py.python, [path.join(BENCH_DIR, 'pandasSummary.py'), big.file], { encoding: 'utf8', timeout: 900_000 });
+        if (r.status !== 0) {
+          notes.push(`pandas failed: ${r.stderr.slice(-300)}`);
+          break;
+        }
+        const o = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { totalMs: number; peakRssMb: number };
+        xs.push(o.totalMs);
+        rss.push(o.peakRssMb);
+      }
+      if (xs.length) {
+        const s = summarize(xs.map(x => x / 1000));
+        rows.push({ what: `pandas read_json(lines=True) + groupby endpoint, ${nLabel} (pandas ${py.version})`, value: s, unit: 's',
+          ratioToFloor: floor ? (s.median * 1000) / floor.median : undefined });
+        rows.push({ what: '  pandas peak RSS', value: summarize(rss), unit: 'MB' });
+        if (colds.total.length) {
+          const ratio = (s.median * 1000) / summarize(colds.total).median;
+          rows.push({ what: 'pandas time / our cold ingest to first data', value: { median: ratio, min: ratio, max: ratio, n: 1 }, unit: 'x', target: '≥ 5x', met: ratio >= 5 });
+        }
+      }
+    }
+  }
+
+  // 6. Report.
+  const m = big.manifest;
+  const sqlJsVersion = (() => {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(BENCH_DIR, '..', 'node_modules', 'sql.js', 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const cpus = os.cpus();
+  const header = [
+    `# Benchmark results${quick ? ' (quick: 100k calls; the targets are for 1M)' : ''}`,
+    '',
+    `Generated by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString()} in ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+    '',
+    `- machine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
+    `- versions: node ${process.version}, sql.js ${sqlJsVersion}, code commit ${gitCommit()}`,
+    `- data: ${m.calls.toLocaleString('en-US')} calls over ${m.days} days ending ${new Date(m.endMs).toISOString()}, ${(m.bytes / 1e6).toFixed(0)} MB (${(m.bytes / m.calls).toFixed(0)} bytes/line), seed ${m.seed}, generator v${m.version} (bench/generate.ts)`,
+    `- medians of ${runs} runs (each cold measurement in a fresh process) unless n says otherwise; the machine is noisy, so compare ratios within one run`,
+    '',
+  ];
+  const md = [...header, tableMarkdown(rows), '', ...extra.map(e => `- ${e}`), ...notes.map(e => `- note: ${e}`), '',
+    'How each row is measured: see the comments in bench/run.ts and bench/phases.ts.', ''].join('\n');
+  console.log('\n' + tableText(rows) + '\n');
+  for (const e of [...extra, ...notes]) console.log(e);
+  // A quick run must not overwrite the committed full results: it goes next to the (gitignored) data.
+  const out = quick ? path.join(DATA_DIR, 'RESULTS-quick.md') : path.join(BENCH_DIR, 'RESULTS.md');
+  fs.writeFileSync(out, md);
+  log(`written to ${path.relative(process.cwd(), out)}`);
+}
+
+const phase = process.env.BENCH_PHASE as PhaseName | undefined;
+if (phase) {
+  const args = JSON.parse(process.env.BENCH_ARGS ?? '{}') as PhaseArgs & { resultFile: string };
+  runPhase(phase, args).then(
+    r => fs.writeFileSync(args.resultFile, JSON.stringify(r)),
+    (e: unknown) => {
+      fs.writeFileSync(args.resultFile, JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+    },
+  );
+} else {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
+
+export type { Manifest };
