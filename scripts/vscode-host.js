@@ -76,7 +76,10 @@ async function startCodeServer(opts = {}) {
   const cfg = path.join(tmp, 'config.yaml');
   fs.writeFileSync(cfg, `auth: ${auth}\ncert: false\n`);   // own config: never writes ~/.config/code-server
   const settingsFile = path.join(ud, 'User', 'settings.json');
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, ...resolveTheme(opts.theme), ...(opts.settings || {}) }, null, 1));
+  // a persistent profile keeps what the user changed in it (theme, layout settings...) over our defaults
+  let kept = {};
+  if (persistent && fs.existsSync(settingsFile)) { try { kept = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* rewrite */ } }
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, ...kept, ...resolveTheme(opts.theme), ...(opts.settings || {}) }, null, 1));
   const isolated = isolatedEnv(tmp);
   const baseEnv = { ...process.env, ...isolated, ...(opts.env || {}) };
   if (opts.installVsix) {
