@@ -15,7 +15,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const HOUR = 3600e3, DAY = 24 * HOUR, MIN = 60e3;
+const HOUR = 3600e3, DAY = 24 * HOUR;
 
 function parseArgs(argv) {
   const get = (k) => { const a = argv.find(x => x.startsWith(`--${k}=`)); return a ? a.slice(k.length + 3) : undefined; };
