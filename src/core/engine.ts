@@ -17,6 +17,13 @@ export interface IngestResult {
   ms: number;
 }
 
+/** Prices one call (src/core/pricing createPricer() fits). The record carries the logged cost, if any. */
+export interface RecordPricer {
+  /** identifies the price table + overrides, stored per call */
+  version: string;
+  price(rec: CallRecord): { cost_usd: number | null; cost_source: 'logged' | 'computed' | 'unpriced'; estimated: boolean };
+}
+
 /** What the engine needs from its environment (no vscode here). */
 export interface EngineOptions {
   /** bytes of sql-wasm.wasm */
@@ -28,6 +35,8 @@ export interface EngineOptions {
   timeZone?: string;
   now?: () => number;
   log?: (message: string) => void;
+  /** prices calls at ingest; without one, only costs written in the logs are known */
+  pricer?: RecordPricer;
 }
 
 export interface MonitorEngineApi {

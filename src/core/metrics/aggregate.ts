@@ -1,0 +1,215 @@
+// The building blocks of every metric query: a filter compiled for raw rows and rollups, a range
+// split into rollup-aligned parts, summed measures per group, and latency distributions.
+import type { SqlValue } from 'sql.js';
+import type { QueryFilter } from '../model';
+import type { CallStore } from '../store/callStore';
+import { DAY_MS, HOUR_MS, MEASURES, latencyBucket } from '../store/rollups';
+import { ExactDist, HistDist, LatencyDist } from './percentile';
+
+export interface QueryContext {
+  store: CallStore;
+  /** IANA zone for day buckets; undefined = the machine's zone */
+  timeZone?: string;
+}
+
+/** Ranges up to this length are answered from raw rows (exact percentiles). */
+export const RAW_RANGE_MS = 24 * HOUR_MS;
+
+export type Dim = 'e' | 'm' | 'p';
+const RAW_DIM: Record<Dim, string> = { e: 'c.endpoint_id', m: 'c.model_id', p: 'c.provider_id' };
+
+export interface CompiledFilter {
+  /** false when a named endpoint/model/provider was never seen: nothing can match */
+  ok: boolean;
+  raw: string;
+  roll: string;
+  /** parts usable on hist_day (endpoint and model only) */
+  histDay: string;
+  params: SqlValue[];
+  histDayParams: SqlValue[];
+  /** the filter uses provider or status, which the histograms do not have */
+  needsRaw: boolean;
+  /** the filter uses endpoint or model, which hist_hour does not have */
+  hasDims: boolean;
+}
+
+export function compileFilter(store: CallStore, f: QueryFilter): CompiledFilter {
+  const out: CompiledFilter = { ok: true, raw: '', roll: '', histDay: '', params: [], histDayParams: [], needsRaw: false, hasDims: false };
+  const dims: [Dim, 'endpoint' | 'model' | 'provider', string | undefined][] = [['e', 'endpoint', f.endpoint], ['m', 'model', f.model], ['p', 'provider', f.provider]];
+  for (const [d, kind, name] of dims) {
+    if (name === undefined) continue;
+    const id = store.dimId(kind, name);
+    if (id === undefined) { out.ok = false; continue; }
+    out.raw += ` AND ${RAW_DIM[d]} = ?`;
+    out.roll += ` AND ${d} = ?`;
+    out.params.push(id);
+    if (d === 'p') out.needsRaw = true;
+    else { out.histDay += ` AND ${d} = ?`; out.histDayParams.push(id); out.hasDims = true; }
+  }
+  if (f.status) {
+    const s = f.status === 'ok' ? 1 : 0;
+    out.raw += ` AND c.success = ${s}`;
+    out.roll += ` AND s = ${s}`;
+    out.needsRaw = true;
+  }
+  return out;
+}
+
+export type Span = [number, number];
+export interface SplitRange { day: Span[]; hour: Span[]; raw: Span[] }
+
+const ceilTo = (t: number, g: number): number => Math.ceil(t / g) * g;
+const floorTo = (t: number, g: number): number => Math.floor(t / g) * g;
+
+/** [from, to) as whole UTC days, whole hours at the edges, and raw pieces shorter than an hour. */
+export function splitRange(from: number, to: number, useDays = true): SplitRange {
+  const out: SplitRange = { day: [], hour: [], raw: [] };
+  const hourly = (a: number, b: number): void => {
+    if (a >= b) return;
+    const hs = ceilTo(a, HOUR_MS), he = floorTo(b, HOUR_MS);
+    if (hs < he) {
+      out.hour.push([hs, he]);
+      if (a < hs) out.raw.push([a, hs]);
+      if (he < b) out.raw.push([he, b]);
+    } else out.raw.push([a, b]);
+  };
+  const ds = ceilTo(from, DAY_MS), de = floorTo(to, DAY_MS);
+  if (useDays && ds < de) {
+    out.day.push([ds, de]);
+    hourly(from, ds);
+    hourly(de, to);
+  } else hourly(from, to);
+  return out;
+}
+
+/** Index of the errors measure, after MEASURES. */
+export const ERRORS = MEASURES.length;
+/** Index of the wasted-cost measure (cost of calls that failed or were retries, each once). */
+export const WASTED = MEASURES.length + 1;
+export const M = Object.fromEntries(MEASURES.map((m, i) => [m, i])) as Record<typeof MEASURES[number], number>;
+const NM = MEASURES.length + 2;
+
+const RAW_MEASURES = `count(*), count(c.latency_ms), total(c.latency_ms), count(c.response_cache_hit), total(c.response_cache_hit = 1),
+  count(c.input_tokens), total(c.input_tokens), total(c.output_tokens), total(c.cache_read_tokens), total(c.cache_write_tokens),
+  total(c.cache_write_1h_tokens), total(c.reasoning_tokens), total(c.cost_usd), count(*) - count(c.cost_usd),
+  total(c.retry_count > 0), total(CASE WHEN c.retry_count > 0 THEN c.cost_usd END), total(c.response_cache_hit IS NOT 1),
+  total(CASE WHEN c.response_cache_hit IS NOT 1 THEN c.cost_usd END), total(c.response_cache_hit IS NOT 1 AND c.cost_usd IS NULL),
+  total(c.success = 0), total(CASE WHEN c.success = 0 OR c.retry_count > 0 THEN c.cost_usd END)`;
+const ROLL_MEASURES = `${MEASURES.map(m => `total(${m})`).join(', ')}, total(CASE WHEN s = 0 THEN calls END),
+  total(CASE WHEN s = 0 THEN cost_usd ELSE retry_cost END)`;
+
+export function zeroMeasures(): number[] {
+  return new Array<number>(NM).fill(0);
+}
+
+function addInto(map: Map<string, number[]>, key: string, row: SqlValue[], offset: number): void {
+  let acc = map.get(key);
+  if (!acc) { acc = zeroMeasures(); map.set(key, acc); }
+  for (let i = 0; i < NM; i++) acc[i] += Number(row[offset + i] ?? 0);
+}
+
+/**
+ * Summed measures per group (key = dimension ids joined by ',', '' with no dims) and, when grain is
+ * given, per time slot of that grain (key prefix `${slotStart}|`). Ranges over 24 h read the rollups
+ * (whole days, whole hours) plus raw rows at the edges; shorter ones read raw rows only.
+ * With a grain, day rollups are not used (slots must be hour-aligned, e.g. for local-zone days).
+ */
+export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number, forceRaw = false): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const cf = compileFilter(ctx.store, filter);
+  if (!cf.ok || filter.to <= filter.from) return out;
+  const { from, to } = filter;
+  const useRollups = !forceRaw && to - from > RAW_RANGE_MS && (grain === undefined || grain % HOUR_MS === 0);
+  const split: SplitRange = useRollups ? splitRange(from, to, grain === undefined) : { day: [], hour: [], raw: [[from, to]] };
+  const rawKey = dims.map(d => RAW_DIM[d]);
+  const rollKey = [...dims];
+  const slotRaw = grain === undefined ? null : `(c.ts - (c.ts % ${grain}))`;
+  const slotRoll = grain === undefined ? null : `(t - (t % ${grain}))`;
+  const run = (sql: string, params: SqlValue[], nKey: number, hasSlot: boolean): void => {
+    for (const r of ctx.store.all(sql, params)) {
+      const slot = hasSlot ? `${Number(r[0])}|` : '';
+      const key = slot + r.slice(hasSlot ? 1 : 0, nKey).map(v => Number(v)).join(',');
+      addInto(out, key, r, nKey);
+    }
+  };
+  const keyCols = (slot: string | null, cols: string[]): string[] => (slot ? [slot, ...cols] : cols);
+  for (const [table, spans] of [['roll_day', split.day], ['roll_hour', split.hour]] as [string, Span[]][]) {
+    for (const [a, b] of spans) {
+      const cols = keyCols(slotRoll, rollKey);
+      const sel = cols.length ? `${cols.join(', ')}, ` : '';
+      const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
+      run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`, [a, b, ...cf.params], cols.length, slotRoll !== null);
+    }
+  }
+  for (const [a, b] of split.raw) {
+    const cols = keyCols(slotRaw, rawKey);
+    const sel = cols.length ? `${cols.join(', ')}, ` : '';
+    const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
+    run(`SELECT ${sel}${RAW_MEASURES} FROM calls c ${ctx.store.tsIndexHint} WHERE c.ts >= ? AND c.ts < ?${cf.raw}${grp}`, [a, b, ...cf.params], cols.length, slotRaw !== null);
+  }
+  return out;
+}
+
+/** Latency distributions per group key (same keys as aggregate()), and per slot when grain is given. */
+export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number): { approx: boolean; dists: Map<string, LatencyDist> } {
+  const dists = new Map<string, LatencyDist>();
+  const cf = compileFilter(ctx.store, filter);
+  if (!cf.ok || filter.to <= filter.from) return { approx: false, dists };
+  const { from, to } = filter;
+  const slotRaw = grain === undefined ? null : `(c.ts - (c.ts % ${grain}))`;
+  const rawCols = [...(slotRaw ? [slotRaw] : []), ...dims.map(d => RAW_DIM[d])];
+  const keyOf = (r: SqlValue[], n: number, hasSlot: boolean): string =>
+    (hasSlot ? `${Number(r[0])}|` : '') + r.slice(hasSlot ? 1 : 0, n).map(v => Number(v)).join(',');
+  const rawRows = (a: number, b: number, each: (key: string, v: number) => void): void => {
+    const sel = rawCols.length ? `${rawCols.join(', ')}, ` : '';
+    const st = ctx.store.db.prepare(`SELECT ${sel}c.latency_ms FROM calls c ${ctx.store.tsIndexHint}
+      WHERE c.ts >= ? AND c.ts < ? AND c.latency_ms IS NOT NULL${cf.raw}`);
+    try {
+      st.bind([a, b, ...cf.params]);
+      const n = rawCols.length;
+      while (st.step()) { const r = st.get(); each(keyOf(r, n, slotRaw !== null), Number(r[n])); }
+    } finally { st.free(); }
+  };
+
+  const long = to - from > RAW_RANGE_MS;
+  const histHourOk = !cf.needsRaw && !cf.hasDims && dims.length === 0 && (grain === undefined || grain % HOUR_MS === 0);
+  const histDayOk = !cf.needsRaw && !dims.includes('p') && grain === undefined;
+  if (!long || (!histHourOk && !histDayOk)) {
+    rawRows(from, to, (k, v) => {
+      let d = dists.get(k) as ExactDist | undefined;
+      if (!d) { d = new ExactDist(); dists.set(k, d); }
+      d.add(v);
+    });
+    return { approx: false, dists };
+  }
+  const hist = (k: string): HistDist => {
+    let d = dists.get(k) as HistDist | undefined;
+    if (!d) { d = new HistDist(); dists.set(k, d); }
+    return d;
+  };
+  const edges: Span[] = [];
+  if (histHourOk) {
+    const hs = ceilTo(from, HOUR_MS), he = floorTo(to, HOUR_MS);
+    const slot = grain === undefined ? '' : `(t - (t % ${grain})), `;
+    for (const r of ctx.store.all(`SELECT ${slot}b, total(n) FROM hist_hour WHERE t >= ? AND t < ? GROUP BY ${grain === undefined ? '1' : '1, 2'}`, [hs, he])) {
+      if (grain === undefined) hist('').add(Number(r[0]), Number(r[1]));
+      else hist(`${Number(r[0])}|`).add(Number(r[1]), Number(r[2]));
+    }
+    if (from < hs) edges.push([from, hs]);
+    if (he < to) edges.push([he, to]);
+  } else {
+    const ds = ceilTo(from, DAY_MS), de = floorTo(to, DAY_MS);
+    if (ds < de) {
+      const cols = dims.map(d => d);
+      const sel = cols.length ? `${cols.join(', ')}, ` : '';
+      for (const r of ctx.store.all(`SELECT ${sel}b, total(n) FROM hist_day WHERE t >= ? AND t < ?${cf.histDay} GROUP BY ${[...cols, 'b'].join(', ')}`, [ds, de, ...cf.histDayParams])) {
+        hist(r.slice(0, cols.length).map(v => Number(v)).join(',')).add(Number(r[cols.length]), Number(r[cols.length + 1]));
+      }
+      if (from < ds) edges.push([from, ds]);
+      if (de < to) edges.push([de, to]);
+    } else edges.push([from, to]);
+  }
+  // Raw edges join the histogram bucketed, so the whole selection is summarised one way.
+  for (const [a, b] of edges) rawRows(a, b, (k, v) => hist(k).add(latencyBucket(v), 1));
+  return { approx: true, dists };
+}

@@ -1,0 +1,257 @@
+// The engine behind the extension, the CLI and the bench: ingest (H1's LogReader) into the sql.js
+// store, pricing at ingest, and the metric queries. It yields to the event loop between batches so
+// the extension host stays responsive during a large cold ingest.
+import type { Database } from 'sql.js';
+import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceStats } from './model';
+import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
+import type { BreakdownRow, ErrorRow, TimeSeries, WindowStats } from './metrics/types';
+import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
+import { compileFilter, QueryContext } from './metrics/aggregate';
+import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
+
+/** One batch as the reader hands it over. */
+export interface ReaderBatch {
+  path: string;
+  format: LogFormat;
+  records: OriginRecord[];
+  problems: Problem[];
+  skipped: number;
+  zoneAssumed: number;
+  /** drop what was stored for this source before adding these records */
+  reset: boolean;
+}
+
+export interface ReaderOptions {
+  timeZone?: string;
+  signal?: AbortSignal;
+  onProgress?: (bytesRead: number, bytesTotal: number, path?: string) => void;
+}
+
+/** What the engine needs of a log reader (src/core/ingest LogReader fits). */
+export interface LogReaderLike {
+  readNew(paths: string[], sink: (batch: ReaderBatch) => void | Promise<void>): Promise<unknown>;
+  /** current checkpoints, JSON-serialisable, each with a `path` */
+  checkpoints(): { path: string }[];
+}
+export type ReaderFactory = (checkpoints: unknown[], opts: ReaderOptions) => LogReaderLike;
+
+/** Bounded number of example problems kept per source. */
+const MAX_PROBLEMS = 20;
+const ITERATE_PAGE = 2000;
+
+const yieldToLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+
+export class MonitorEngine implements MonitorEngineApi {
+  private readonly ctx: QueryContext;
+  private pricer: RecordPricer | undefined;
+  private ingesting: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly store: CallStore, private readonly opts: EngineOptions, private readonly readerFactory: ReaderFactory) {
+    this.ctx = { store, timeZone: opts.timeZone };
+    this.pricer = opts.pricer;
+  }
+
+  static async create(opts: EngineOptions, deps: { readerFactory?: ReaderFactory } = {}): Promise<MonitorEngine> {
+    const store = await CallStore.open({ wasmBinary: opts.wasmBinary, file: opts.storeFile, retentionDays: opts.retentionDays, log: opts.log });
+    return new MonitorEngine(store, opts, deps.readerFactory ?? createDefaultReader);
+  }
+
+  /** The store's database, for features that keep their own tables in it (alert history). */
+  get database(): Database {
+    return this.store.db;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  // ---- ingest --------------------------------------------------------------------------------
+
+  ingestFiles(paths: string[], o: { signal?: AbortSignal; onProgress?: (p: IngestProgress) => void } = {}): Promise<IngestResult> {
+    // Serialised: two overlapping ingests would read the same bytes from the same checkpoints.
+    const run = this.ingesting.then(() => this.ingestNow(paths, o), () => this.ingestNow(paths, o));
+    this.ingesting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ingestNow(paths: string[], o: { signal?: AbortSignal; onProgress?: (p: IngestProgress) => void }): Promise<IngestResult> {
+    const t0 = Date.now();
+    const result: IngestResult = { files: 0, records: 0, skipped: 0, ms: 0 };
+    if (o.signal?.aborted) return result;
+    const checkpoints = this.store.sourceStates().map(s => s.checkpoint).filter(c => c !== null && typeof c === 'object');
+    let current = '';
+    const reader = this.readerFactory(checkpoints, {
+      timeZone: this.opts.timeZone,
+      signal: o.signal,
+      onProgress: (bytesRead, bytesTotal, path) => o.onProgress?.({ file: path ?? current, bytesRead, bytesTotal }),
+    });
+    const bulk = this.store.isEmpty();
+    if (bulk) this.store.beginBulk();
+    const seen = new Set<string>();
+    try {
+      await reader.readNew(paths, async (batch) => {
+        if (o.signal?.aborted) throw abortError();
+        current = batch.path;
+        if (!seen.has(batch.path)) { seen.add(batch.path); result.files++; }
+        const added = this.applyBatch(batch);
+        result.records += added;
+        result.skipped += batch.skipped;
+        this.saveCheckpoint(reader, batch.path);
+        await yieldToLoop();
+        if (o.signal?.aborted) throw abortError();
+      });
+      for (const p of paths) this.saveCheckpoint(reader, p);
+    } catch (e) {
+      if (!isAbort(e)) throw e;
+    } finally {
+      if (bulk) this.store.endBulk();
+      try { this.store.applyRetention(this.now()); } catch (e) { this.opts.log?.(`Retention failed: ${String(e)}`); }
+    }
+    result.ms = Date.now() - t0;
+    return result;
+  }
+
+  private saveCheckpoint(reader: LogReaderLike, path: string): void {
+    const cp = reader.checkpoints().find(c => c && c.path === path);
+    if (!cp) return;
+    const id = this.store.sourceId(path);
+    this.store.setSourceState(id, { checkpoint: cp });
+  }
+
+  /** Stores one reader batch (reset, pricing, insert, stats); returns the records added. */
+  private applyBatch(batch: ReaderBatch): number {
+    const id = this.store.sourceId(batch.path);
+    const prev = this.store.sourceState(batch.path);
+    let stats: SourceStats = prev?.stats ?? emptyStats(batch.path, batch.format);
+    if (batch.reset) {
+      this.store.deleteSource(id);
+      stats = emptyStats(batch.path, batch.format);
+    }
+    const added = this.store.insert(id, batch.records.map(r => this.priced(r)));
+    stats = {
+      ...stats,
+      format: batch.format,
+      records: stats.records + added,
+      skipped: stats.skipped + batch.skipped,
+      zoneAssumed: stats.zoneAssumed + batch.zoneAssumed,
+      problems: [...stats.problems, ...batch.problems].slice(0, MAX_PROBLEMS),
+      lastReadAt: this.now(),
+      bytesRead: Math.max(stats.bytesRead, ...batch.records.map(r => r.offset)),
+    };
+    this.store.setSourceState(id, { format: batch.format, stats });
+    return added;
+  }
+
+  private priced(r: OriginRecord): StoredCall {
+    const logged = r.cost_source === 'logged' && r.cost_usd !== null ? r.cost_usd : null;
+    if (!this.pricer) {
+      return { ...r, cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged', cost_estimated: false, price_version: null, logged_cost_usd: logged };
+    }
+    let p: { cost_usd: number | null; cost_source: CallRecord['cost_source']; estimated: boolean };
+    try {
+      p = this.pricer.price({ ...r, cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged' });
+    } catch {
+      // A pricing bug must not lose the call: keep it unpriced (counted and shown as such).
+      p = { cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged', estimated: false };
+    }
+    return { ...r, cost_usd: p.cost_usd, cost_source: p.cost_source, cost_estimated: p.estimated, price_version: this.pricer.version, logged_cost_usd: logged };
+  }
+
+  /**
+   * Adds records of one source directly (tests, the bench, programmatic use): the same path as a
+   * reader batch. reset drops the source's earlier records first.
+   */
+  ingestRecords(path: string, records: OriginRecord[], opts: { reset?: boolean; format?: LogFormat; problems?: Problem[]; skipped?: number } = {}): number {
+    return this.applyBatch({
+      path, format: opts.format ?? 'jsonl', records, problems: opts.problems ?? [], skipped: opts.skipped ?? 0,
+      zoneAssumed: records.filter(r => r.zone_assumed).length, reset: opts.reset ?? false,
+    });
+  }
+
+  /** Forgets a source: its rows, their share of the rollups, its checkpoint and stats. */
+  removeSource(path: string): void {
+    const s = this.store.sourceState(path);
+    if (s) this.store.removeSource(s.id);
+  }
+
+  /** Switches the price table and re-prices every stored call (rollups follow). */
+  reprice(pricer: RecordPricer): number {
+    this.pricer = pricer;
+    return this.store.reprice(rec => pricer.price(rec), pricer.version);
+  }
+
+  sources(): SourceStats[] {
+    return this.store.sourceStates().map(s => s.stats ?? emptyStats(s.path, s.format));
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  window(filter: QueryFilter): WindowStats { return windowStats(this.ctx, filter); }
+  series(filter: QueryFilter): TimeSeries { return seriesStats(this.ctx, filter); }
+  byEndpoint(filter: QueryFilter): BreakdownRow[] { return byEndpoint(this.ctx, filter); }
+  byModel(filter: QueryFilter): BreakdownRow[] { return byModel(this.ctx, filter); }
+  byProvider(filter: QueryFilter): BreakdownRow[] { return byProvider(this.ctx, filter); }
+  topErrors(filter: QueryFilter, limit?: number): ErrorRow[] { return topErrors(this.ctx, filter, limit); }
+
+  /** Known values of each dimension (for filters). */
+  dimensions(): { endpoints: string[]; models: string[]; providers: string[] } {
+    return { endpoints: this.store.dimValues('endpoint'), models: this.store.dimValues('model'), providers: this.store.dimValues('provider') };
+  }
+
+  /** First and last call time (raw rows, else the rollups once raw rows aged out); null when empty. */
+  timeBounds(): { first: number; last: number } | null {
+    const r = this.store.one('SELECT min(ts), max(ts) FROM calls');
+    if (r[0] !== null && r[0] !== undefined) return { first: Number(r[0]), last: Number(r[1]) };
+    const h = this.store.one('SELECT min(t), max(t) FROM roll_hour');
+    if (h[0] === null || h[0] === undefined) return null;
+    return { first: Number(h[0]), last: Number(h[1]) + 3_600_000 - 1 };
+  }
+
+  *iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
+    const cf = compileFilter(this.store, filter);
+    if (!cf.ok) return;
+    let lastTs = filter.from - 1, lastId = -1;
+    // Keyset pages on (ts, id): each page is a fresh statement, so a long export never holds one open
+    // across yields (persist() would free it).
+    for (;;) {
+      const rows = this.store.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM.replace('calls c', `calls c ${this.store.tsIndexHint}`)}
+        WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${cf.raw} ORDER BY c.ts, c.id LIMIT ${ITERATE_PAGE}`,
+      [filter.from, filter.to, lastTs, lastTs, lastId, ...cf.params]);
+      for (const r of rows) {
+        const rec = rowToRecord(r);
+        const { offset: _o, line: _l, cost_estimated: _e, price_version: _v, source_id: _s, logged_cost_usd: _c, ...call } = rec;
+        yield call;
+      }
+      if (rows.length < ITERATE_PAGE) return;
+      const last = rows[rows.length - 1];
+      lastTs = Number(last[1]);
+      lastId = Number(last[0]);
+    }
+  }
+
+  persist(): Promise<void> {
+    return this.store.persist();
+  }
+
+  dispose(): void {
+    this.store.close();
+  }
+}
+
+/** The default reader: src/core/ingest's LogReader. */
+function createDefaultReader(_checkpoints: unknown[], _opts: ReaderOptions): LogReaderLike {
+  throw new Error('log reader not available yet');
+}
+
+function emptyStats(path: string, format: LogFormat): SourceStats {
+  return { path, format, records: 0, skipped: 0, zoneAssumed: 0, problems: [], lastReadAt: null, bytesRead: 0 };
+}
+
+function abortError(): Error {
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
+}
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}

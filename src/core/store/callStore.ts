@@ -1,0 +1,429 @@
+// The sql.js store: typed, dictionary-encoded call rows, rollups, per-source state (checkpoints and
+// stats) and retention, in one database that can be persisted atomically to a file.
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
+import { loadSqlJs } from './sqlJs';
+import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, TS_INDEX_SQL } from './schema';
+import { DAY_MS, RollupDelta, RollRow } from './rollups';
+import { readFileIfExists, writeFileAtomic } from './persistence';
+
+/**
+ * A record as stored: the canonical record, its origin, and how it was priced. logged_cost_usd is the
+ * cost the log itself gave (kept apart so re-pricing can honour or ignore it); when undefined it is
+ * taken from cost_usd if cost_source is 'logged'.
+ */
+export type StoredCall = OriginRecord & { cost_estimated: boolean; price_version: string | null; logged_cost_usd?: number | null };
+
+export type DimKind = 'endpoint' | 'model' | 'provider' | 'function';
+const DIM_TABLE: Record<DimKind, string> = { endpoint: 'endpoints', model: 'models', provider: 'providers', function: 'functions' };
+
+const COST_SOURCES: CostSource[] = ['logged', 'computed', 'unpriced'];
+
+const CALL_COLUMNS = [
+  'source_id', 'offset', 'line', 'ts', 'endpoint_id', 'model_id', 'provider_id', 'function_id', 'method', 'status_code',
+  'success', 'error_type', 'request_id', 'trace_id', 'retry_count', 'priority', 'latency_ms', 'ttft_ms', 'input_tokens',
+  'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
+  'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'cost_source', 'cost_estimated', 'price_version', 'batch',
+  'request_hash', 'zone_assumed',
+] as const;
+const NCOL = CALL_COLUMNS.length;
+const MULTI_ROWS = 100;
+
+/** Columns read back to rebuild a CallRecord (see rowToRecord). */
+export const RECORD_SELECT = `c.id, c.ts, e.name, f.name, p.name, m.name, c.method, c.status_code, c.success, c.error_type,
+  c.request_id, c.trace_id, c.retry_count, c.priority, c.latency_ms, c.ttft_ms, c.input_tokens, c.output_tokens,
+  c.cache_read_tokens, c.cache_write_tokens, c.cache_write_1h_tokens, c.cache_write_split_known, c.reasoning_tokens,
+  c.response_cache_hit, c.cost_usd, c.cost_source, c.batch, c.request_hash, c.zone_assumed, c.offset, c.line,
+  c.cost_estimated, c.price_version, c.source_id, c.logged_cost_usd`;
+export const RECORD_FROM = `calls c JOIN endpoints e ON e.id = c.endpoint_id LEFT JOIN functions f ON f.id = c.function_id
+  LEFT JOIN providers p ON p.id = c.provider_id LEFT JOIN models m ON m.id = c.model_id`;
+
+export function rowToRecord(r: SqlValue[]): StoredCall & { source_id: number; logged_cost_usd: number | null } {
+  const n = (v: SqlValue): number | null => (v === null ? null : Number(v));
+  const s = (v: SqlValue): string | null => (v === null ? null : String(v));
+  return {
+    ts: Number(r[1]), endpoint: String(r[2]), function_name: s(r[3]), provider: s(r[4]), model: s(r[5]), method: s(r[6]),
+    status_code: n(r[7]), success: r[8] === 1, error_type: s(r[9]), request_id: s(r[10]), trace_id: s(r[11]),
+    retry_count: Number(r[12]), priority: s(r[13]), latency_ms: n(r[14]), ttft_ms: n(r[15]), input_tokens: n(r[16]),
+    output_tokens: n(r[17]), cache_read_tokens: Number(r[18]), cache_write_tokens: Number(r[19]),
+    cache_write_1h_tokens: Number(r[20]), cache_write_split_known: r[21] === 1, reasoning_tokens: Number(r[22]),
+    response_cache_hit: r[23] === null ? null : r[23] === 1, cost_usd: n(r[24]),
+    cost_source: COST_SOURCES[Number(r[25])] ?? 'unpriced', batch: r[26] === 1, request_hash: s(r[27]),
+    zone_assumed: r[28] === 1, offset: Number(r[29]), line: Number(r[30]), cost_estimated: r[31] === 1,
+    price_version: s(r[32]), source_id: Number(r[33]), logged_cost_usd: n(r[34]),
+  };
+}
+
+export interface StoreOptions {
+  wasmBinary: Uint8Array;
+  /** persist here; undefined = memory only */
+  file?: string;
+  /** raw rows older than this are deleted */
+  retentionDays: number;
+  /** hour/day rollups are kept this long (default 400) */
+  rollupRetentionDays?: number;
+  log?: (message: string) => void;
+}
+
+export interface SourceState {
+  id: number;
+  path: string;
+  format: LogFormat;
+  stats: SourceStats | null;
+  checkpoint: unknown;
+}
+
+const b = (v: boolean): number => (v ? 1 : 0);
+
+export class CallStore {
+  private readonly dimIds: Record<DimKind, Map<string, number>> = {
+    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(),
+  };
+  private readonly dimNames: Record<DimKind, Map<number, string>> = {
+    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(),
+  };
+  private stmts = new Map<string, Statement>();
+  private floors = new Map<number, number>();
+  private bulk = false;
+
+  private constructor(public db: Database, private readonly opts: StoreOptions) {
+    db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
+    this.loadDims();
+    for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
+  }
+
+  /** Opens (or creates) the store; a corrupt or unusable file is logged and replaced by an empty store. */
+  static async open(opts: StoreOptions): Promise<CallStore> {
+    const SQL = await loadSqlJs(opts.wasmBinary);
+    const log = opts.log ?? ((): void => undefined);
+    if (opts.file) {
+      let bytes: Uint8Array | null = null;
+      try {
+        bytes = readFileIfExists(opts.file);
+      } catch (e) {
+        log(`Store file ${opts.file} cannot be read (${String(e)}); rebuilding from the logs.`);
+      }
+      if (bytes && bytes.length) {
+        let db: Database | undefined;
+        try {
+          db = new SQL.Database(bytes);
+          if (migrate(db)) {
+            db.exec('SELECT count(*) FROM sources');
+            return new CallStore(db, opts);
+          }
+          log(`Store file ${opts.file} has an unknown schema version (expected ${SCHEMA_VERSION}); rebuilding from the logs.`);
+        } catch (e) {
+          log(`Store file ${opts.file} is corrupt (${e instanceof Error ? e.message : String(e)}); rebuilding from the logs.`);
+        }
+        try { db?.close(); } catch { /* already unusable */ }
+      }
+    }
+    const db = new SQL.Database();
+    if (!migrate(db)) throw new Error('cannot create the store schema');
+    return new CallStore(db, opts);
+  }
+
+  private loadDims(): void {
+    for (const kind of Object.keys(DIM_TABLE) as DimKind[]) {
+      for (const r of this.all(`SELECT id, name FROM ${DIM_TABLE[kind]}`)) {
+        this.dimIds[kind].set(String(r[1]), Number(r[0]));
+        this.dimNames[kind].set(Number(r[0]), String(r[1]));
+      }
+    }
+  }
+
+  /** Rows of a query as arrays (small results only). */
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const st = this.db.prepare(sql);
+    try {
+      st.bind(params);
+      const out: SqlValue[][] = [];
+      while (st.step()) out.push(st.get());
+      return out;
+    } finally { st.free(); }
+  }
+
+  /** The first row of a query. */
+  one(sql: string, params: SqlValue[] = []): SqlValue[] {
+    return this.all(sql, params)[0] ?? [];
+  }
+
+  private stmt(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.stmts.set(sql, st); }
+    return st;
+  }
+
+  /** id of a dimension value, or undefined when never seen. 0 stands for null. */
+  dimId(kind: DimKind, name: string): number | undefined {
+    return this.dimIds[kind].get(name);
+  }
+  dimName(kind: DimKind, id: number): string | null {
+    return this.dimNames[kind].get(id) ?? null;
+  }
+  dimValues(kind: DimKind): string[] {
+    return [...this.dimIds[kind].keys()].sort();
+  }
+
+  private ensureDim(kind: DimKind, name: string | null): number {
+    if (name === null || name === '') return 0;
+    const known = this.dimIds[kind].get(name);
+    if (known !== undefined) return known;
+    this.db.run(`INSERT INTO ${DIM_TABLE[kind]} (name) VALUES (?)`, [name]);
+    const id = Number(this.one('SELECT last_insert_rowid()')[0]);
+    this.dimIds[kind].set(name, id);
+    this.dimNames[kind].set(id, name);
+    return id;
+  }
+
+  // ---- sources -------------------------------------------------------------------------------
+
+  sourceId(path: string): number {
+    const r = this.all('SELECT id FROM sources WHERE path = ?', [path]);
+    if (r.length) return Number(r[0][0]);
+    this.db.run('INSERT INTO sources (path) VALUES (?)', [path]);
+    const id = Number(this.one('SELECT last_insert_rowid()')[0]);
+    this.floors.set(id, 0);
+    return id;
+  }
+
+  sourceState(path: string): SourceState | null {
+    const r = this.all('SELECT id, path, format, stats, checkpoint FROM sources WHERE path = ?', [path]);
+    return r.length ? this.toState(r[0]) : null;
+  }
+
+  sourceStates(): SourceState[] {
+    return this.all('SELECT id, path, format, stats, checkpoint FROM sources ORDER BY path').map(r => this.toState(r));
+  }
+
+  private toState(r: SqlValue[]): SourceState {
+    const parse = (v: SqlValue): unknown => {
+      if (v === null) return null;
+      try { return JSON.parse(String(v)); } catch { return null; }
+    };
+    return { id: Number(r[0]), path: String(r[1]), format: String(r[2]) as LogFormat, stats: parse(r[3]) as SourceStats | null, checkpoint: parse(r[4]) };
+  }
+
+  setSourceState(id: number, state: { format?: LogFormat; stats?: SourceStats | null; checkpoint?: unknown }): void {
+    if (state.format !== undefined) this.db.run('UPDATE sources SET format = ? WHERE id = ?', [state.format, id]);
+    if (state.stats !== undefined) this.db.run('UPDATE sources SET stats = ? WHERE id = ?', [state.stats === null ? null : JSON.stringify(state.stats), id]);
+    if (state.checkpoint !== undefined) this.db.run('UPDATE sources SET checkpoint = ? WHERE id = ?', [state.checkpoint === null ? null : JSON.stringify(state.checkpoint), id]);
+  }
+
+  // ---- insert / delete -----------------------------------------------------------------------
+
+  /** Drop the ts index before a large load into an empty table; endBulk() builds it once. */
+  beginBulk(): void {
+    if (this.bulk) return;
+    this.bulk = true;
+    this.db.exec(DROP_TS_INDEX_SQL);
+  }
+  endBulk(): void {
+    if (!this.bulk) return;
+    this.bulk = false;
+    this.db.exec(TS_INDEX_SQL);
+  }
+  /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
+  get tsIndexHint(): string {
+    return this.bulk ? '' : 'INDEXED BY idx_calls_ts';
+  }
+  isEmpty(): boolean {
+    return this.all('SELECT 1 FROM calls LIMIT 1').length === 0;
+  }
+
+  /**
+   * Inserts records of one source in one transaction and updates the rollups. Records older than the
+   * source's retention floor are skipped: the rollups already hold them (see applyRetention).
+   * Returns the number inserted.
+   */
+  insert(sourceId: number, records: readonly StoredCall[]): number {
+    const floor = this.floors.get(sourceId) ?? 0;
+    const delta = new RollupDelta();
+    const flat: SqlValue[] = [];
+    let rowsInFlat = 0;
+    let inserted = 0;
+    const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
+    const single = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES (${new Array(NCOL).fill('?').join(',')})`);
+    this.db.exec('BEGIN');
+    try {
+      for (const r of records) {
+        if (!Number.isFinite(r.ts) || r.ts < floor) continue;
+        const e = this.ensureDim('endpoint', r.endpoint || '(unknown)');
+        const m = this.ensureDim('model', r.model);
+        const p = this.ensureDim('provider', r.provider);
+        const f = this.ensureDim('function', r.function_name);
+        const latency = num(r.latency_ms);
+        const input = num(r.input_tokens);
+        const output = num(r.output_tokens);
+        const cost = num(r.cost_usd);
+        const rc = r.response_cache_hit === null || r.response_cache_hit === undefined ? null : b(r.response_cache_hit);
+        const retry = num(r.retry_count) ?? 0;
+        const cr = num(r.cache_read_tokens) ?? 0, cw = num(r.cache_write_tokens) ?? 0, cw1h = num(r.cache_write_1h_tokens) ?? 0;
+        const reas = num(r.reasoning_tokens) ?? 0;
+        flat.push(sourceId, r.offset, r.line, r.ts, e, m, p, f, r.method, num(r.status_code), b(r.success), r.error_type,
+          r.request_id, r.trace_id, retry, r.priority, latency, num(r.ttft_ms), input, output, cr, cw, cw1h, reas,
+          b(r.cache_write_split_known), rc, cost,
+          r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null), Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)),
+          b(r.cost_estimated), r.price_version, b(r.batch), r.request_hash, b(r.zone_assumed));
+        delta.add({ ts: r.ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
+        inserted++;
+        if (++rowsInFlat === MULTI_ROWS) {
+          multi.run(flat);
+          flat.length = 0;
+          rowsInFlat = 0;
+        }
+      }
+      for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
+      delta.flush(this.db);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    return inserted;
+  }
+
+  /** Deletes a source's raw rows and subtracts them from the rollups (for a reset or a removed file). */
+  deleteSource(sourceId: number): number {
+    const delta = new RollupDelta();
+    const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit,
+      input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd,
+      retry_count FROM calls WHERE source_id = ?`);
+    let n = 0;
+    try {
+      st.bind([sourceId]);
+      while (st.step()) { delta.add(rollRow(st.get()), -1); n++; }
+    } finally { st.free(); }
+    this.db.exec('BEGIN');
+    try {
+      this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
+      delta.flush(this.db);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    return n;
+  }
+
+  /** Forgets a source entirely (its rows, rollup share of them, checkpoint and stats). */
+  removeSource(sourceId: number): void {
+    this.deleteSource(sourceId);
+    this.db.run('DELETE FROM sources WHERE id = ?', [sourceId]);
+    this.floors.delete(sourceId);
+  }
+
+  /**
+   * Re-prices stored calls: price(rec) gives the new cost fields (rec carries the logged cost, if any,
+   * as the parser gave it); rollups get the difference. Returns the number of rollup keys touched.
+   */
+  reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string): number {
+    const delta = new RollupDelta();
+    const updates: SqlValue[][] = [];
+    const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM}`);
+    try {
+      while (st.step()) {
+        const row = st.get();
+        const rec = rowToRecord(row);
+        const old = rec.cost_usd;
+        rec.cost_usd = rec.logged_cost_usd;
+        rec.cost_source = rec.logged_cost_usd === null ? 'unpriced' : 'logged';
+        const p = price(rec);
+        const cost = num(p.cost_usd);
+        updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), version, Number(row[0])]);
+        if (old !== cost) {
+          const ids = this.idsOf(rec);
+          const base = { ...ids, ts: rec.ts, s: b(rec.success), latency: rec.latency_ms, rc: rec.response_cache_hit === null ? null : b(rec.response_cache_hit),
+            input: rec.input_tokens, output: rec.output_tokens, cr: rec.cache_read_tokens, cw: rec.cache_write_tokens,
+            cw1h: rec.cache_write_1h_tokens, reas: rec.reasoning_tokens, retry: rec.retry_count };
+          delta.add({ ...base, cost: old }, -1);
+          delta.add({ ...base, cost }, 1);
+        }
+      }
+    } finally { st.free(); }
+    let changed = 0;
+    this.db.exec('BEGIN');
+    try {
+      const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
+      try { for (const u of updates) up.run(u); } finally { up.free(); }
+      changed = delta.size;
+      delta.flush(this.db);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    return changed;
+  }
+
+  private idsOf(rec: CallRecord): { e: number; m: number; p: number } {
+    return {
+      e: this.dimIds.endpoint.get(rec.endpoint) ?? 0,
+      m: rec.model === null ? 0 : this.dimIds.model.get(rec.model) ?? 0,
+      p: rec.provider === null ? 0 : this.dimIds.provider.get(rec.provider) ?? 0,
+    };
+  }
+
+  /**
+   * Deletes raw rows older than retentionDays (and minute rollups with them) and hour/day rollups
+   * older than rollupRetentionDays. Sources that lost rows get a floor so a later re-read does not
+   * count those old records into the rollups twice.
+   */
+  applyRetention(now: number): number {
+    const cutoff = now - this.opts.retentionDays * DAY_MS;
+    const rollCutoff = now - (this.opts.rollupRetentionDays ?? 400) * DAY_MS;
+    const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
+    if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) return 0;
+    this.db.exec('BEGIN');
+    try {
+      for (const id of affected) {
+        this.db.run('UPDATE sources SET floor_ts = max(floor_ts, ?) WHERE id = ?', [cutoff, id]);
+        this.floors.set(id, Math.max(this.floors.get(id) ?? 0, cutoff));
+      }
+      this.db.run('DELETE FROM calls WHERE ts < ?', [cutoff]);
+      const deleted = this.db.getRowsModified();
+      this.db.run('DELETE FROM roll_minute WHERE t < ?', [cutoff]);
+      for (const t of ['roll_hour', 'roll_day', 'hist_hour', 'hist_day']) this.db.run(`DELETE FROM ${t} WHERE t < ?`, [rollCutoff]);
+      this.db.exec('COMMIT');
+      return deleted;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------
+
+  export(): Uint8Array {
+    // db.export() closes and reopens the database, which frees every prepared statement.
+    for (const st of this.stmts.values()) st.free();
+    this.stmts.clear();
+    const bytes = this.db.export();
+    this.db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
+    return bytes;
+  }
+
+  async persist(): Promise<void> {
+    if (!this.opts.file) return;
+    await writeFileAtomic(this.opts.file, this.export());
+  }
+
+  close(): void {
+    for (const st of this.stmts.values()) st.free();
+    this.stmts.clear();
+    this.db.close();
+  }
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function rollRow(r: SqlValue[]): RollRow {
+  const n = (v: SqlValue): number | null => (v === null ? null : Number(v));
+  return {
+    ts: Number(r[0]), e: Number(r[1]), m: Number(r[2]), p: Number(r[3]), s: Number(r[4]), latency: n(r[5]), rc: n(r[6]),
+    input: n(r[7]), output: n(r[8]), cr: Number(r[9]), cw: Number(r[10]), cw1h: Number(r[11]), reas: Number(r[12]),
+    cost: n(r[13]), retry: Number(r[14]),
+  };
+}

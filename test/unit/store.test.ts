@@ -1,0 +1,317 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { emptyRecord, OriginRecord } from '../../src/core/model';
+import { CallStore, StoredCall } from '../../src/core/store/callStore';
+import { aggregate, M, ERRORS, QueryContext, splitRange } from '../../src/core/metrics/aggregate';
+import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
+import { nearestRank } from '../../src/core/metrics/percentile';
+import { HIST_K } from '../../src/core/store/rollups';
+import { SCHEMA_VERSION } from '../../src/core/store/schema';
+
+const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
+
+let line = 0;
+function rec(ts: number, endpoint: string, o: Partial<OriginRecord & StoredCall> = {}): StoredCall {
+  line++;
+  return { ...emptyRecord(ts, endpoint), offset: line * 100, line, cost_estimated: false, price_version: null, ...o };
+}
+
+/** The five calls every window test below works out by hand. */
+function fiveCalls(): StoredCall[] {
+  return [
+    rec(T0, '/chat', { model: 'gpt-4o', provider: 'openai', latency_ms: 100, input_tokens: 1000, cache_read_tokens: 200, output_tokens: 50, cost_usd: 0.01, cost_source: 'computed', response_cache_hit: false }),
+    rec(T0 + MIN, '/chat', { model: 'gpt-4o', provider: 'openai', latency_ms: 200, input_tokens: 500, output_tokens: 20, cost_usd: 0.02, cost_source: 'computed', response_cache_hit: true }),
+    rec(T0 + 2 * MIN, '/chat', { model: 'claude', provider: 'anthropic', latency_ms: 300, success: false, error_type: 'timeout', status_code: 504, input_tokens: 300, cache_read_tokens: 100, response_cache_hit: false }),
+    rec(T0 + 3 * MIN, '/embed', { latency_ms: 400 }),
+    rec(T0 + 4 * MIN, '/embed', { success: false, status_code: 500, cost_usd: 0.005, cost_source: 'logged', retry_count: 1 }),
+  ];
+}
+
+async function open(opts: Partial<Parameters<typeof CallStore.open>[0]> = {}): Promise<CallStore> {
+  return CallStore.open({ wasmBinary: wasm, retentionDays: 30, ...opts });
+}
+
+describe('store and metrics', () => {
+  let store: CallStore;
+  let ctx: QueryContext;
+  beforeEach(async () => {
+    store = await open();
+    ctx = { store, timeZone: 'UTC' };
+  });
+  afterEach(() => store.close());
+
+  it('round-trips a record through insert and iterate-style read', () => {
+    const sid = store.sourceId('/logs/a.jsonl');
+    assert.strictEqual(store.insert(sid, fiveCalls()), 5);
+    const w = windowStats(ctx, { from: T0, to: T0 + HOUR });
+    assert.strictEqual(w.calls, 5);
+    assert.deepStrictEqual(store.dimValues('endpoint'), ['/chat', '/embed']);
+    assert.deepStrictEqual(store.dimValues('model'), ['claude', 'gpt-4o']);
+  });
+
+  it('window: counts, rates, nearest-rank percentiles, tokens and cost, worked by hand', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    const w = windowStats(ctx, { from: T0, to: T0 + HOUR });
+    assert.strictEqual(w.calls, 5);
+    assert.strictEqual(w.errors, 2);
+    assert.strictEqual(w.successRate, 3 / 5);
+    assert.strictEqual(w.errorRate, 2 / 5);
+    // latencies 100, 200, 300, 400 (one call has none): n = 4, avg = 1000 / 4
+    assert.strictEqual(w.latency.n, 4);
+    assert.strictEqual(w.latency.avg, 250);
+    assert.strictEqual(w.latency.p50, 200); // rank ceil(0.50 * 4) = 2
+    assert.strictEqual(w.latency.p95, 400); // rank ceil(0.95 * 4) = 4
+    assert.strictEqual(w.latency.p99, 400);
+    assert.strictEqual(w.latency.method, 'exact');
+    assert.strictEqual(w.throughputPerMin, 5 / 60);
+    // hit flag known on 3 calls, 1 hit
+    assert.strictEqual(w.responseCacheHitRate, 1 / 3);
+    assert.strictEqual(w.responseCacheHits, 1);
+    assert.strictEqual(w.inputTokens, 1000 + 500 + 300);
+    assert.strictEqual(w.promptCacheTokenShare, (200 + 100) / 1800);
+    assert.strictEqual(w.outputTokens, 50 + 20);
+    assert.ok(Math.abs(w.costUsd - (0.01 + 0.02 + 0.005)) < 1e-12);
+    assert.strictEqual(w.unpricedCalls, 2);
+    assert.ok(Math.abs(w.costPerHour! - 0.035) < 1e-12); // 1-hour window
+  });
+
+  it('window with no data gives nulls, not 0 or NaN', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    const w = windowStats(ctx, { from: T0 - 2 * HOUR, to: T0 - HOUR });
+    assert.strictEqual(w.calls, 0);
+    assert.strictEqual(w.successRate, null);
+    assert.strictEqual(w.errorRate, null);
+    assert.strictEqual(w.latency.avg, null);
+    assert.strictEqual(w.latency.p95, null);
+    assert.strictEqual(w.throughputPerMin, null);
+    assert.strictEqual(w.responseCacheHitRate, null);
+    assert.strictEqual(w.promptCacheTokenShare, null);
+    assert.strictEqual(w.costPerHour, null);
+    const unknown = windowStats(ctx, { from: T0, to: T0 + HOUR, endpoint: '/nope' });
+    assert.strictEqual(unknown.calls, 0);
+    assert.strictEqual(unknown.successRate, null);
+  });
+
+  it('filters: endpoint, model, provider, status', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    const r = { from: T0, to: T0 + HOUR };
+    assert.strictEqual(windowStats(ctx, { ...r, endpoint: '/chat' }).calls, 3);
+    assert.strictEqual(windowStats(ctx, { ...r, model: 'gpt-4o' }).calls, 2);
+    assert.strictEqual(windowStats(ctx, { ...r, provider: 'anthropic' }).calls, 1);
+    assert.strictEqual(windowStats(ctx, { ...r, status: 'error' }).calls, 2);
+    const ok = windowStats(ctx, { ...r, status: 'ok' });
+    assert.strictEqual(ok.calls, 3);
+    assert.strictEqual(ok.latency.p50, 200); // 100, 200, 400: rank ceil(1.5) = 2
+  });
+
+  it('byEndpoint, byModel and topErrors', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    const r = { from: T0, to: T0 + HOUR };
+    const eps = byEndpoint(ctx, r);
+    assert.deepStrictEqual(eps.map(e => [e.key, e.calls, e.errors, e.avgLatency, e.p95, e.unpricedCalls]), [
+      ['/chat', 3, 1, (100 + 200 + 300) / 3, 300, 1], // p95 rank ceil(2.85) = 3
+      ['/embed', 2, 1, 400, 400, 1],
+    ]);
+    assert.ok(Math.abs(eps[0].costUsd - 0.03) < 1e-12);
+    const models = byModel(ctx, r);
+    assert.deepStrictEqual(models.map(m => [m.key, m.calls]), [['(none)', 2], ['gpt-4o', 2], ['claude', 1]]);
+    assert.deepStrictEqual(topErrors(ctx, r).map(e => [e.errorType, e.endpoint, e.count, e.lastTs]), [
+      ['HTTP 500', '/embed', 1, T0 + 4 * MIN],
+      ['timeout', '/chat', 1, T0 + 2 * MIN],
+    ]);
+  });
+
+  it('nearest rank on a known set', () => {
+    const v = [15, 20, 35, 40, 50];
+    assert.strictEqual(nearestRank(v, 5), 15); // ceil(0.25) = 1
+    assert.strictEqual(nearestRank(v, 30), 20); // ceil(1.5) = 2
+    assert.strictEqual(nearestRank(v, 40), 20); // ceil(2.0) = 2
+    assert.strictEqual(nearestRank(v, 50), 35); // ceil(2.5) = 3
+    assert.strictEqual(nearestRank(v, 100), 50);
+    assert.strictEqual(nearestRank([], 50), null);
+  });
+
+  it('rollups equal raw aggregates over a long range with ragged edges', () => {
+    const recs: StoredCall[] = [];
+    // 3 days, one call every 7 minutes: latency cycles 10..1000, cost every other call, every 5th fails
+    const start = Date.UTC(2026, 0, 1, 0, 0);
+    for (let i = 0; i < (3 * DAY) / (7 * MIN); i++) {
+      recs.push(rec(start + i * 7 * MIN, i % 3 ? '/a' : '/b', {
+        model: i % 2 ? 'm1' : 'm2', provider: 'p', latency_ms: 10 + (i * 37) % 991, success: i % 5 !== 0,
+        cost_usd: i % 2 ? 0.001 * (i % 7) : null, cost_source: i % 2 ? 'computed' : 'unpriced', input_tokens: i, cache_read_tokens: i % 4,
+        response_cache_hit: i % 3 === 0 ? null : i % 3 === 1, retry_count: i % 11 === 0 ? 1 : 0,
+      }));
+    }
+    store.insert(store.sourceId('a'), recs);
+    const f = { from: start + 17 * MIN + 5, to: start + 2 * DAY + 5 * HOUR + 3 * MIN };
+    const split = splitRange(f.from, f.to);
+    assert.deepStrictEqual(split.day, [[start + DAY, start + 2 * DAY]]);
+    const rolled = aggregate(ctx, f).get('')!;
+    const raw = aggregate(ctx, f, [], undefined, true).get('')!;
+    // the calls in range are those with index i where start + 7i min lies in [from, to): i from 3 to 445
+    const first = Math.ceil((17 * MIN + 5) / (7 * MIN)), last = Math.ceil((2 * DAY + 5 * HOUR + 3 * MIN) / (7 * MIN)) - 1;
+    assert.strictEqual(raw[M.calls], last - first + 1);
+    for (let i = 0; i < raw.length; i++) assert.ok(Math.abs(rolled[i] - raw[i]) < 1e-9, `measure ${i}: ${rolled[i]} vs ${raw[i]}`);
+    const byEp = aggregate(ctx, { ...f, model: 'm1' }, ['e']);
+    const byEpRaw = aggregate(ctx, { ...f, model: 'm1' }, ['e'], undefined, true);
+    assert.deepStrictEqual([...byEp.keys()].sort(), [...byEpRaw.keys()].sort());
+    for (const [k, v] of byEpRaw) assert.strictEqual(byEp.get(k)![M.calls], v[M.calls]);
+    assert.strictEqual(byEp.get(String(store.dimId('endpoint', '/b')))![ERRORS], byEpRaw.get(String(store.dimId('endpoint', '/b')))![ERRORS]);
+  });
+
+  it('long-range percentiles come from histograms within 2 % and are marked approx', () => {
+    const start = Date.UTC(2026, 0, 1);
+    const recs: StoredCall[] = [];
+    // 200 calls over 2 days with latencies 1..200 ms (each once), in a shuffled order
+    for (let i = 0; i < 200; i++) recs.push(rec(start + i * 14 * MIN, '/x', { latency_ms: ((i * 73) % 200) + 1 }));
+    store.insert(store.sourceId('a'), recs);
+    const w = windowStats(ctx, { from: start, to: start + 2 * DAY + 30 * MIN });
+    assert.strictEqual(w.latency.method, 'approx');
+    assert.strictEqual(w.latency.n, 200);
+    // exact nearest rank: p50 -> 100, p95 -> 190, p99 -> 198; error bound e^(0.5/K) - 1
+    const bound = Math.exp(0.5 / HIST_K) - 1;
+    assert.ok(bound <= 0.02);
+    for (const [got, want] of [[w.latency.p50!, 100], [w.latency.p95!, 190], [w.latency.p99!, 198]]) {
+      assert.ok(Math.abs(got - want) / want <= bound + 1e-12, `${got} vs ${want}`);
+    }
+    assert.strictEqual(w.latency.avg, 201 / 2); // exact from sums: (1 + ... + 200) / 200
+    const exact = windowStats(ctx, { from: start, to: start + DAY });
+    assert.strictEqual(exact.latency.method, 'exact');
+  });
+
+  it('series buckets sum to the window total (minute, 15 min, hour, day)', () => {
+    const recs: StoredCall[] = [];
+    const start = Date.UTC(2026, 0, 1, 0, 0);
+    for (let i = 0; i < 500; i++) recs.push(rec(start + i * 17 * MIN + 3, i % 2 ? '/a' : '/b', { latency_ms: i + 1, cost_usd: 0.5, cost_source: 'computed', success: i % 9 !== 0 }));
+    store.insert(store.sourceId('a'), recs);
+    for (const len of [HOUR, 20 * HOUR, 5 * DAY, 6 * DAY + 1, 8 * DAY]) {
+      const f = { from: start + 31 * MIN, to: start + 31 * MIN + len };
+      const s = seriesStats(ctx, f);
+      const w = windowStats(ctx, f);
+      assert.strictEqual(s.points.reduce((a, p) => a + p.calls, 0), w.calls, `len ${len}`);
+      assert.strictEqual(s.points.reduce((a, p) => a + p.errors, 0), w.errors);
+      assert.ok(Math.abs(s.points.reduce((a, p) => a + p.costUsd, 0) - w.costUsd) < 1e-9);
+    }
+    const hourly = seriesStats(ctx, { from: start, to: start + HOUR });
+    assert.strictEqual(hourly.bucket, 'minute');
+    assert.strictEqual(hourly.points.length, 60);
+    // calls at 0:00, 0:17, 0:34, 0:51 (+3 ms): minutes 0, 17, 34, 51
+    assert.deepStrictEqual(hourly.points.filter(p => p.calls).map(p => (p.t - start) / MIN), [0, 17, 34, 51]);
+    assert.strictEqual(hourly.points[17].p50, 2); // second call, latency 2
+    assert.strictEqual(hourly.points[1].p50, null);
+    assert.strictEqual(seriesStats(ctx, { from: start, to: start + 8 * DAY }).bucket, 'day');
+  });
+
+  it('day buckets follow the display zone across midnight', () => {
+    const nyCtx: QueryContext = { store, timeZone: 'America/New_York' };
+    // 04:30Z on Jan 10 is 23:30 on Jan 9 in New York (UTC-5); 05:30Z is 00:30 on Jan 10
+    store.insert(store.sourceId('a'), [rec(Date.UTC(2026, 0, 10, 4, 30), '/a'), rec(Date.UTC(2026, 0, 10, 5, 30), '/a')]);
+    const f = { from: Date.UTC(2026, 0, 5), to: Date.UTC(2026, 0, 14) };
+    const s = seriesStats(nyCtx, f);
+    assert.strictEqual(s.bucket, 'day');
+    const nonEmpty = s.points.filter(p => p.calls > 0);
+    assert.deepStrictEqual(nonEmpty.map(p => [p.t, p.calls]), [[Date.UTC(2026, 0, 9, 5), 1], [Date.UTC(2026, 0, 10, 5), 1]]);
+    // the same range in UTC puts both calls on Jan 10
+    const utc = seriesStats(ctx, f).points.filter(p => p.calls > 0);
+    assert.deepStrictEqual(utc.map(p => [p.t, p.calls]), [[Date.UTC(2026, 0, 10), 2]]);
+    // a DST change: New York days around 8 March 2026 are 23 h long
+    const starts = bucketStarts(Date.UTC(2026, 2, 7, 12), Date.UTC(2026, 2, 10), 'day', DAY, 'America/New_York');
+    assert.deepStrictEqual(starts.map(t => new Date(t).toISOString()), ['2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z']);
+  });
+
+  it('deleteSource removes raw rows and their share of the rollups', () => {
+    const a = store.sourceId('a'), b = store.sourceId('b');
+    const start = Date.UTC(2026, 0, 1);
+    store.insert(a, [0, 1, 2, 3].map(i => rec(start + i * DAY + HOUR, '/a', { latency_ms: 10, cost_usd: 1, cost_source: 'logged' })));
+    store.insert(b, [0, 1, 2].map(i => rec(start + i * DAY + 2 * HOUR, '/b', { latency_ms: 20 })));
+    const f = { from: start, to: start + 4 * DAY };
+    assert.strictEqual(windowStats(ctx, f).calls, 7);
+    assert.strictEqual(store.deleteSource(a), 4);
+    const w = windowStats(ctx, f);
+    assert.strictEqual(w.calls, 3);
+    assert.strictEqual(w.costUsd, 0);
+    assert.strictEqual(w.latency.avg, 20);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day WHERE e = ?', [store.dimId('endpoint', '/a')!])[0]), 0);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM hist_day WHERE e = ?', [store.dimId('endpoint', '/a')!])[0]), 0);
+  });
+
+  it('retention deletes old raw rows, keeps rollups, and a re-read does not double count', () => {
+    const s = store.sourceId('a');
+    const start = Date.UTC(2026, 0, 1);
+    const recs = [0, 10, 20, 40, 45].map(d => rec(start + d * DAY, '/a', { cost_usd: 2, cost_source: 'logged' }));
+    store.insert(s, recs);
+    const now = start + 50 * DAY;
+    // cutoff = day 20: calls on days 0 and 10 go
+    assert.strictEqual(store.applyRetention(now), 2);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM calls')[0]), 3);
+    const all = windowStats(ctx, { from: start, to: now });
+    assert.strictEqual(all.calls, 5); // rollups still know the old days
+    assert.strictEqual(all.costUsd, 10);
+    // a reset and a re-read of the same file: the old records are below the floor and skipped
+    store.deleteSource(s);
+    assert.strictEqual(store.insert(s, recs), 3);
+    assert.strictEqual(windowStats(ctx, { from: start, to: now }).calls, 5);
+  });
+
+  it('persists atomically and reopens with the same figures; a corrupt file is rebuilt', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    const s1 = await open({ file });
+    s1.insert(s1.sourceId('a'), fiveCalls());
+    s1.setSourceState(s1.sourceId('a'), { checkpoint: { path: 'a', offset: 42 } });
+    await s1.persist();
+    s1.close();
+    assert.deepStrictEqual(fs.readdirSync(dir), ['store.sqlite']); // no temp file left behind
+    const s2 = await open({ file });
+    const w = windowStats({ store: s2 }, { from: T0, to: T0 + HOUR });
+    assert.strictEqual(w.calls, 5);
+    assert.strictEqual(w.latency.p50, 200);
+    assert.deepStrictEqual(s2.sourceState('a')!.checkpoint, { path: 'a', offset: 42 });
+    s2.insert(s2.sourceId('a'), [rec(T0 + 5 * MIN, '/new')]); // statements work after reopen
+    assert.strictEqual(windowStats({ store: s2 }, { from: T0, to: T0 + HOUR }).calls, 6);
+    s2.close();
+
+    fs.writeFileSync(file, 'this is not a database, just text that is long enough to look like a header....');
+    const messages: string[] = [];
+    const s3 = await open({ file, log: m => messages.push(m) });
+    assert.strictEqual(windowStats({ store: s3 }, { from: T0, to: T0 + HOUR }).calls, 0);
+    assert.strictEqual(messages.length, 1);
+    assert.match(messages[0], /corrupt/);
+    s3.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('schema version: a newer version is rebuilt, an empty database is migrated', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    const s1 = await open({ file });
+    s1.insert(s1.sourceId('a'), fiveCalls());
+    s1.db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", [String(SCHEMA_VERSION + 1)]);
+    await s1.persist();
+    s1.close();
+    const messages: string[] = [];
+    const s2 = await open({ file, log: m => messages.push(m) });
+    assert.match(messages[0], /schema version/);
+    assert.strictEqual(windowStats({ store: s2 }, { from: T0, to: T0 + HOUR }).calls, 0);
+    assert.strictEqual(s2.one("SELECT value FROM meta WHERE key = 'schema_version'")[0], String(SCHEMA_VERSION));
+    s2.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reprice replaces computed costs, keeps logged ones, and rollups follow', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    // new table: every call with a model costs $1; logged costs are kept
+    const n = store.reprice(r => (r.cost_source === 'logged' ? { cost_usd: r.cost_usd, cost_source: 'logged', estimated: false }
+      : r.model ? { cost_usd: 1, cost_source: 'computed', estimated: false } : { cost_usd: null, cost_source: 'unpriced', estimated: false }), 'v2');
+    assert.ok(n > 0);
+    const w = windowStats(ctx, { from: T0, to: T0 + HOUR });
+    assert.ok(Math.abs(w.costUsd - (1 + 1 + 1 + 0.005)) < 1e-12); // 3 calls with a model, 1 logged
+    assert.strictEqual(w.unpricedCalls, 1); // the /embed call with neither
+    const long = windowStats(ctx, { from: T0 - 2 * DAY, to: T0 + HOUR }); // through the rollups
+    assert.ok(Math.abs(long.costUsd - 3.005) < 1e-12);
+  });
+});
