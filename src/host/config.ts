@@ -50,7 +50,7 @@ function readBudget(v: unknown): BudgetSetting | null {
     return null;
   }
   const period = v.period === 'day' || v.period === 'week' || v.period === 'month' ? v.period : 'month';
-  const warnAt = Array.isArray(v.warnAt) ? v.warnAt.filter((x): x is number => isFiniteNonNeg(x)).sort((a, b) => a - b) : [0.5, 0.8, 1];
+  const warnAt = Array.isArray(v.warnAt) ? v.warnAt.filter((x): x is number => isFiniteNonNeg(x)).sort((a, b) => a - b) : [50, 80, 100];
   return Object.freeze({ amount: v.amount, period, warnAt: Object.freeze(warnAt) as number[] });
 }
 

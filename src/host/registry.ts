@@ -47,7 +47,7 @@ export const ITEM_ONLY_COMMANDS: readonly CommandId[] = [
 export interface BudgetSetting {
   amount: number;
   period: 'day' | 'week' | 'month';
-  /** fractions of the amount (0.5 = 50 %) where a warning is shown */
+  /** percentages of the amount (80 = 80 %) where a warning is shown */
   warnAt: number[];
 }
 

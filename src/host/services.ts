@@ -8,6 +8,10 @@ export type AlertSeverity = 'info' | 'warning' | 'error' | 'critical';
 
 /** One alert as the host shows it (status bar, Alerts view, dashboard). */
 export interface HostAlert {
+  /** the firing episode (`ruleId@firedAt`, the history row id) */
+  id: string;
+  /** level reached: 'warning' or 'critical' */
+  level: 'warning' | 'critical' | null;
   ruleId: string;
   ruleName: string;
   severity: AlertSeverity;
@@ -43,15 +47,19 @@ export interface HostAlerts {
   firing(): HostAlert[];
   /** recent transitions, newest first */
   history(limit?: number): HostAlertEvent[];
-  /** the configured rules (raw objects, as in settings) and the ones that failed validation */
+  /** the configured rules (raw objects, as in settings) and the ones that failed validation (index in the array, reason) */
   rules(): { rules: readonly unknown[]; invalid: { index: number; reason: string }[] };
   onDidChange: vscode.Event<void>;
   /** evaluate now (also runs on its timer and after each ingest) */
   evaluate(): Promise<void>;
+  /** acknowledge a firing episode (HostAlert.id / HostAlertEvent.id) or the current episode of a rule (rule id) */
   acknowledge(ruleIdOrEventId: string | number): Promise<void>;
   acknowledgeAll(): Promise<void>;
   silence(ruleId: string, ms: number): Promise<void>;
-  /** Write `apiMonitor.alerts.rules` back to settings (workspace target when a folder is open). Returns the validation error, if any. */
+  /**
+   * Write `apiMonitor.alerts.rules` back to settings (workspace target when a folder is open).
+   * `rule` is the settings object of a rule. Returns the validation errors joined by "; ", if any.
+   */
   createRule(rule: unknown): Promise<string | undefined>;
   updateRule(ruleId: string, rule: unknown): Promise<string | undefined>;
   deleteRule(ruleId: string): Promise<void>;

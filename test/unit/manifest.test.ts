@@ -7,6 +7,7 @@ import * as path from 'path';
 import {
   COMMANDS, ITEM_ONLY_COMMANDS, SETTINGS, SETTING_JSON_TYPES, CONTEXT_KEYS, VIEWS, VIEW_CONTAINER, DASHBOARD_VIEW_TYPE,
 } from '../../src/host/registry';
+import { ALERT_RULES_SETTING_SCHEMA } from '../../src/core/alerts/rules';
 
 const root = [path.resolve(__dirname, '../../..'), process.cwd()].find(d => fs.existsSync(path.join(d, 'package.json')))!;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -100,6 +101,12 @@ describe('manifest vs registry', () => {
     assert.strictEqual(props[SETTINGS.budget].default, null);
     assert.strictEqual(props[SETTINGS.autoRefresh].default, true);
     assert.strictEqual(props[SETTINGS.preferLoggedCost].default, true);
+  });
+
+  it('validates apiMonitor.alerts.rules with the alert engine\'s own schema and defaults', () => {
+    const prop = contributes.configuration.properties[SETTINGS.alertRules];
+    assert.deepStrictEqual(prop.items, JSON.parse(JSON.stringify(ALERT_RULES_SETTING_SCHEMA.items)));
+    assert.deepStrictEqual(prop.default, JSON.parse(JSON.stringify(ALERT_RULES_SETTING_SCHEMA.default)));
   });
 
   it('uses exactly the registered context keys in when clauses', () => {

@@ -1,0 +1,280 @@
+// Finds the log files (settings globs in every workspace folder + files added by hand), follows
+// them with file-system watchers and feeds the engine incrementally. Ingests are serialised (one
+// at a time, pending paths merged) and changes are debounced so a burst of appends costs one read,
+// while a new line still reaches every view well within a second.
+import * as vscode from 'vscode';
+import * as path from 'path';
+import type { IngestProgress, IngestResult, MonitorEngineApi } from '../core/engine';
+import type { ApiMonitorConfig } from './config';
+import { Disposable } from './disposable';
+import type { SettingKey } from './registry';
+import { SETTINGS } from './registry';
+
+const MANUAL_KEY = 'apiMonitor.manualSources';
+/** appends are debounced this long (the brief allows ≤ 250 ms) */
+export const CHANGE_DEBOUNCE_MS = 150;
+/** a rescan (new file created, settings changed) waits a little longer: findFiles is not free */
+const RESCAN_DEBOUNCE_MS = 400;
+const MAX_FILES = 2000;
+
+export interface IngestEvent {
+  result: IngestResult;
+  /** the cold ingest of the session (run with a progress notification) */
+  initial: boolean;
+}
+
+export interface LogWatcherDeps {
+  engine: Pick<MonitorEngineApi, 'ingestFiles' | 'sources'>;
+  config: () => ApiMonitorConfig;
+  onDidChangeConfig: vscode.Event<{ config: ApiMonitorConfig; affects(keys: readonly SettingKey[]): boolean }>;
+  state: vscode.Memento;
+  output: vscode.LogOutputChannel;
+  /** wraps the cold ingest (a cancellable progress notification in the extension) */
+  withProgress?: <T>(task: (signal: AbortSignal, report: (p: IngestProgress) => void) => Promise<T>) => Promise<T>;
+  /** fired when the engine may have removed a source (manual source removed) */
+  removeSource?: (fsPath: string) => void;
+}
+
+export class LogWatcher extends Disposable {
+  private readonly _onDidIngest = this._register(new vscode.EventEmitter<IngestEvent>());
+  readonly onDidIngest = this._onDidIngest.event;
+  private readonly _onDidChangeFiles = this._register(new vscode.EventEmitter<void>());
+  /** the set of known files changed (found, added or removed) */
+  readonly onDidChangeFiles = this._onDidChangeFiles.event;
+
+  private _files = new Set<string>();
+  private _watchers: vscode.Disposable[] = [];
+  private _pending = new Set<string>();
+  private _changeTimer: NodeJS.Timeout | undefined;
+  private _rescanTimer: NodeJS.Timeout | undefined;
+  private _pollTimer: NodeJS.Timeout | undefined;
+  private _running: Promise<void> | undefined;
+  private _initialDone = false;
+  private _abort = new AbortController();
+
+  constructor(private readonly deps: LogWatcherDeps) {
+    super();
+    this._register({ dispose: () => this._stopTimers() });
+    this._register({ dispose: () => this._abort.abort() });
+    this._register({ dispose: () => this._disposeWatchers() });
+    this._register(deps.onDidChangeConfig(e => {
+      if (e.affects([SETTINGS.logFiles, SETTINGS.excludeFiles])) {
+        this._scheduleRescan();
+      }
+      if (e.affects([SETTINGS.autoRefresh, SETTINGS.refreshIntervalSeconds])) {
+        this._startPoll();
+      }
+    }));
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this._scheduleRescan()));
+  }
+
+  /** Known files (found by the globs or added by hand), absolute paths. */
+  files(): string[] {
+    return [...this._files].sort();
+  }
+
+  manualSources(): string[] {
+    return this.deps.state.get<string[]>(MANUAL_KEY, []).filter(p => typeof p === 'string');
+  }
+
+  isManual(fsPath: string): boolean {
+    return this.manualSources().includes(fsPath);
+  }
+
+  /** Discover, watch, then run the cold ingest (with progress when given). Does not throw. */
+  async start(): Promise<void> {
+    await this._rescan(false);
+    const run = async (signal: AbortSignal, report: (p: IngestProgress) => void): Promise<void> => {
+      await this._ingest(this.files(), true, signal, report);
+    };
+    try {
+      if (this.deps.withProgress && this._files.size) {
+        await this.deps.withProgress((signal, report) => run(signal, report));
+      } else {
+        await run(this._abort.signal, () => undefined);
+      }
+    } finally {
+      this._initialDone = true;
+      this._startPoll();
+    }
+  }
+
+  async addManual(fsPath: string): Promise<void> {
+    const list = this.manualSources();
+    if (!list.includes(fsPath)) {
+      await this.deps.state.update(MANUAL_KEY, [...list, fsPath]);
+    }
+    await this._rescan(true);
+    await this.ingestNow([fsPath]);
+  }
+
+  async removeManual(fsPath: string): Promise<boolean> {
+    const list = this.manualSources();
+    if (!list.includes(fsPath)) {
+      return false;
+    }
+    await this.deps.state.update(MANUAL_KEY, list.filter(p => p !== fsPath));
+    this.deps.removeSource?.(fsPath);
+    await this._rescan(true);
+    return true;
+  }
+
+  /** Read these files (default: every known file) now, after any ingest in flight. */
+  async ingestNow(paths?: string[]): Promise<void> {
+    for (const p of paths ?? this.files()) {
+      this._pending.add(p);
+    }
+    await this._drain();
+  }
+
+  /** Re-discover files, then read them all. */
+  async refresh(): Promise<void> {
+    await this._rescan(true);
+    await this.ingestNow();
+  }
+
+  // ---- discovery and watching ----
+
+  private _scheduleRescan(): void {
+    clearTimeout(this._rescanTimer);
+    this._rescanTimer = setTimeout(() => void this._rescan(true).then(() => this.ingestNow()), RESCAN_DEBOUNCE_MS);
+  }
+
+  private async _rescan(rewatch: boolean): Promise<void> {
+    const cfg = this.deps.config();
+    const found = new Set<string>();
+    const exclude = cfg.excludeFiles.length ? `{${cfg.excludeFiles.join(',')}}` : null;
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const glob of cfg.logFiles) {
+        try {
+          const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob), exclude, MAX_FILES);
+          for (const u of uris) {
+            if (u.scheme === 'file') {
+              found.add(u.fsPath);
+            }
+          }
+        } catch (e) {
+          this.deps.output.warn(`Cannot search for log files with "${glob}": ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+    for (const p of this.manualSources()) {
+      found.add(p);
+    }
+    if (this.isDisposed) {
+      return;
+    }
+    const changed = found.size !== this._files.size || [...found].some(f => !this._files.has(f));
+    this._files = found;
+    if (rewatch || !this._watchers.length) {
+      this._watch(cfg);
+    }
+    if (changed) {
+      this.deps.output.info(`Log files: ${found.size} (${[...found].map(f => vscode.workspace.asRelativePath(f)).join(', ') || 'none'})`);
+      this._onDidChangeFiles.fire();
+    }
+  }
+
+  private _watch(cfg: ApiMonitorConfig): void {
+    this._disposeWatchers();
+    const onChange = (u: vscode.Uri): void => {
+      if (this._files.has(u.fsPath)) {
+        this._scheduleIngest(u.fsPath);
+      } else {
+        this._scheduleRescan(); // a new file: findFiles applies the excludes
+      }
+    };
+    const add = (pattern: vscode.RelativePattern): void => {
+      const w = vscode.workspace.createFileSystemWatcher(pattern);
+      w.onDidCreate(onChange);
+      w.onDidChange(onChange);
+      w.onDidDelete(() => this._scheduleRescan());
+      this._watchers.push(w);
+    };
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const glob of cfg.logFiles) {
+        add(new vscode.RelativePattern(folder, glob));
+      }
+    }
+    for (const p of this.manualSources()) {
+      add(new vscode.RelativePattern(vscode.Uri.file(path.dirname(p)), path.basename(p)));
+    }
+  }
+
+  private _disposeWatchers(): void {
+    for (const w of this._watchers.splice(0)) {
+      w.dispose();
+    }
+  }
+
+  // ---- ingest ----
+
+  private _scheduleIngest(fsPath: string): void {
+    this._pending.add(fsPath);
+    if (!this._changeTimer) {
+      this._changeTimer = setTimeout(() => {
+        this._changeTimer = undefined;
+        void this._drain();
+      }, CHANGE_DEBOUNCE_MS);
+    }
+  }
+
+  /** Safety net for watchers that miss events (network drives, files outside the workspace). */
+  private _startPoll(): void {
+    clearInterval(this._pollTimer);
+    this._pollTimer = undefined;
+    const cfg = this.deps.config();
+    if (!cfg.autoRefresh || !this._initialDone || this.isDisposed) {
+      return;
+    }
+    this._pollTimer = setInterval(() => void this.ingestNow(), cfg.refreshIntervalSeconds * 1000);
+  }
+
+  private async _drain(): Promise<void> {
+    while (this._running) {
+      await this._running;
+    }
+    if (!this._pending.size || this.isDisposed) {
+      return;
+    }
+    const paths = [...this._pending];
+    this._pending.clear();
+    this._running = this._ingest(paths, false, this._abort.signal, () => undefined).finally(() => {
+      this._running = undefined;
+    });
+    await this._running;
+    if (this._pending.size) {
+      await this._drain();
+    }
+  }
+
+  private async _ingest(paths: string[], initial: boolean, signal: AbortSignal, report: (p: IngestProgress) => void): Promise<void> {
+    if (!paths.length && !initial) {
+      return;
+    }
+    try {
+      const result = await this.deps.engine.ingestFiles(paths, { signal, onProgress: report });
+      if (initial || result.records || result.skipped) {
+        this.deps.output.info(`Read ${paths.length} file(s): ${result.records} records, ${result.skipped} skipped in ${Math.round(result.ms)} ms`);
+      }
+      if (!this.isDisposed) {
+        this._onDidIngest.fire({ result, initial });
+      }
+    } catch (e) {
+      if (signal.aborted) {
+        this.deps.output.info('Reading the logs was cancelled; what was read so far is kept.');
+        if (!this.isDisposed) {
+          this._onDidIngest.fire({ result: { files: 0, records: 0, skipped: 0, ms: 0 }, initial });
+        }
+        return;
+      }
+      this.deps.output.error(`Reading logs failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+  }
+
+  private _stopTimers(): void {
+    clearTimeout(this._changeTimer);
+    clearTimeout(this._rescanTimer);
+    clearInterval(this._pollTimer);
+  }
+}
