@@ -12,6 +12,7 @@ import * as path from 'path';
 import { ensureData, Manifest } from './generate';
 import { runPhase, PhaseArgs, PhaseName } from './phases';
 import { summarize, Summary } from './stats';
+import { profileReport } from './profile';
 
 const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
 const DATA_DIR = path.join(BENCH_DIR, 'data');
@@ -33,10 +34,10 @@ function log(s: string): void {
   process.stderr.write(s + '\n');
 }
 
-function child(phase: PhaseName, args: PhaseArgs): Record<string, unknown> {
+function child(phase: PhaseName, args: PhaseArgs, nodeArgs: string[] = []): Record<string, unknown> {
   const resultFile = path.join(DATA_DIR, `.result-${process.pid}-${phase}.json`);
   try { fs.unlinkSync(resultFile); } catch { /* none */ }
-  const r = childProcess.spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', __filename], {
+  const r = childProcess.spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', ...nodeArgs, __filename], {
     env: { ...process.env, BENCH_PHASE: phase, BENCH_ARGS: JSON.stringify({ ...args, resultFile }) },
     stdio: ['ignore', 'inherit', 'inherit'],
     timeout: 900_000,
@@ -106,12 +107,27 @@ async function main(): Promise<void> {
   const want = (s: string): boolean => !only || only.includes(s);
   const runs = quick ? 3 : 5;
   const started = Date.now();
+  const profile = argv.find(a => a.startsWith('--profile='))?.slice(10) as PhaseName | undefined;
 
   const small = ensureData(DATA_DIR, { calls: 100_000, days: DAYS, seed: SEED }, log);
   const big = quick ? small : ensureData(DATA_DIR, { calls: 1_000_000, days: DAYS, seed: SEED }, log);
   const n = big.manifest.calls;
   const nLabel = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
   const base: PhaseArgs = { file: big.file, manifest: big.manifest, dataDir: DATA_DIR, runs };
+
+  // --profile=<phase>: run that phase once under the V8 profiler and print where its time goes.
+  if (profile) {
+    const dir = path.join(DATA_DIR, 'prof');
+    fs.rmSync(dir, { recursive: true, force: true });
+    const sessionStore = path.join(DATA_DIR, `store-${n}.sqlite`);
+    const extraArgs = { storeFile: sessionStore, tailFile: path.join(DATA_DIR, `tail-${n}.jsonl`) };
+    const r = child(profile, { ...base, ...extraArgs, runs: 1 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200']);
+    console.log(JSON.stringify(r, (_k, v: unknown) => (Array.isArray(v) && v.length > 8 ? `[${v.length} values]` : v), 1));
+    for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.cpuprofile'))) {
+      console.log(profileReport(path.join(dir, f), path.resolve(BENCH_DIR, '..')));
+    }
+    return;
+  }
   const rows: Row[] = [];
   const notes: string[] = [];
   const extra: string[] = [];
