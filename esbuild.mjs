@@ -29,6 +29,11 @@ if (!args.has('--no-tests')) {
 
 fs.mkdirSync('dist', { recursive: true });
 fs.copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+// Dashboard webview assets (loaded from dist/ by the panel's CSP-limited page): codicons and our stylesheet.
+for (const [from, to] of [['node_modules/@vscode/codicons/dist/codicon.css', 'codicon.css'], ['node_modules/@vscode/codicons/dist/codicon.ttf', 'codicon.ttf'],
+  ['webview/dashboard.css', 'dashboard.css']]) {
+  if (fs.existsSync(from)) fs.copyFileSync(from, `dist/${to}`);
+}
 if (args.has('--watch')) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('watching…');
