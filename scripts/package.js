@@ -17,7 +17,9 @@ const step = (what, cmd, args) => {
   console.log(`${what}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
 };
 step('production build', process.execPath, ['esbuild.mjs', '--production', '--no-tests']);
-const vsceArgs = ['package', '--no-dependencies', '--out', out];
+// --no-rewrite-relative-links: keep README links relative (they work in VS Code's extension page, where media/ is
+// inside the package); without a repository vsce would otherwise refuse them
+const vsceArgs = ['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out];
 if (!pkg.repository) vsceArgs.push('--allow-missing-repository');
 step('vsce package', path.join(ROOT, 'node_modules/.bin/vsce'), vsceArgs);
 console.log(out);

@@ -1,0 +1,105 @@
+// Shared helpers for the end-to-end tests (mocha in plain Node, playwright-core driving the real VS Code
+// workbench served by code-server, see scripts/vscode-host.js). Every wait has a timeout: a test never hangs.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { startCodeServer, launchChromium, ROOT, ARTIFACTS, THEMES } = require('../../../scripts/vscode-host');
+
+const SCREENSHOTS = path.join(ARTIFACTS, 'screenshots');
+
+/**
+ * Starts code-server + headless Chromium and opens the workbench.
+ * opts: workspace (folder copied into the run), files ({ 'logs/x.jsonl': text } written into the workspace),
+ * settings (user settings), theme ('light' | 'dark'), devPath (extension under development; default the repo
+ * root; null for none, e.g. when installVsix is used), installVsix, viewport, waitFor (a status bar text/regexp
+ * to wait for after the workbench appears).
+ * Returns { host, browser, page, workspace, close() }.
+ */
+async function openWorkbench(opts = {}) {
+  const host = await startCodeServer({ workspace: opts.workspace, settings: opts.settings, theme: opts.theme || 'dark',
+    installVsix: opts.installVsix, env: opts.env });
+  let browser;
+  try {
+    for (const [rel, text] of Object.entries(opts.files || {})) {
+      const f = path.join(host.workspace, rel);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, text);
+    }
+    browser = await launchChromium(host);
+    const page = await browser.newPage({ viewport: opts.viewport || { width: 1400, height: 900 } });
+    const errors = [];
+    page.on('pageerror', e => errors.push(String(e)));
+    const devPath = opts.devPath === undefined ? ROOT : opts.devPath;
+    await page.goto(host.url(devPath ? { devPath } : {}));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    return {
+      host, browser, page, workspace: host.workspace, pageErrors: errors,
+      async close() { await browser.close().catch(() => {}); await host.stop(); },
+    };
+  } catch (e) {
+    await browser?.close().catch(() => {});
+    await host.stop();
+    throw e;
+  }
+}
+
+/** Runs a command by its palette title, e.g. 'API Monitor: Open Dashboard'. */
+async function runCommand(page, title, { timeout = 20000 } = {}) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout });
+  await page.keyboard.press('Enter');
+}
+
+/** The webview's own document: iframe.webview (VS Code's host page) > iframe#active-frame (our HTML). */
+function webviewFrame(page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/**
+ * A status bar item of the extension by its id (`apiMonitor.cost`): the workbench renders extension items with
+ * the DOM id `<publisher>.<name>.<id>`, so match the end. `text` optionally narrows by visible text.
+ */
+function statusBarItem(page, id, text) {
+  const loc = page.locator(`.statusbar-item[id$=".${id}"], .statusbar-item[id="${id}"]`);
+  return text ? loc.filter({ hasText: text }) : loc;
+}
+
+/** All status bar items whose accessible label mentions `label` (e.g. 'API Monitor'). */
+function statusBarItemByLabel(page, label) {
+  return page.locator(`.statusbar-item:is([aria-label*="${label}"], :has([aria-label*="${label}"]))`);
+}
+
+/** Saves a screenshot to test-artifacts/screenshots/<name>.png and returns its path. */
+async function screenshot(pageOrLocator, name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await pageOrLocator.screenshot({ path: file });
+  return file;
+}
+
+/**
+ * For mocha's afterEach: when the current test failed, keep a screenshot and VS Code's logs in
+ * test-artifacts/<name>/ for the CI log.
+ */
+async function keepFailureArtifacts(mochaCtx, wb, name) {
+  if (!wb || mochaCtx.currentTest?.state !== 'failed') return;
+  const safe = `${name}-${mochaCtx.currentTest.title}`.replace(/[^a-z0-9._-]+/gi, '_').slice(0, 100);
+  const dest = wb.host.saveLogs(`e2e/${safe}`);
+  await wb.page.screenshot({ path: path.join(dest, 'workbench.png') }).catch(() => {});
+  if (wb.pageErrors.length) fs.writeFileSync(path.join(dest, 'page-errors.txt'), wb.pageErrors.join('\n'));
+}
+
+/** JSON Lines of OpenAI-style calls `minutesAgo` before now (so they fall in "today"/"last 24 h"). */
+function openAiLines(calls, now = Date.now()) {
+  return calls.map(c => JSON.stringify({
+    timestamp: new Date(now - c.minutesAgo * 60000).toISOString(), endpoint: c.endpoint || '/api/e2e', provider: 'openai',
+    model: c.model || 'gpt-4o-mini', status_code: c.status || 200, latency_ms: c.latency ?? 100,
+    usage: { prompt_tokens: c.prompt ?? 1000, completion_tokens: c.completion ?? 100 },
+  })).join('\n') + '\n';
+}
+
+module.exports = { openWorkbench, runCommand, webviewFrame, statusBarItem, statusBarItemByLabel, screenshot,
+  keepFailureArtifacts, openAiLines, ROOT, ARTIFACTS, SCREENSHOTS, THEMES };
