@@ -4,7 +4,8 @@
 import type { Database } from 'sql.js';
 import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceStats } from './model';
 import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
-import type { BreakdownRow, ErrorRow, TimeSeries, WindowStats } from './metrics/types';
+import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCost, DuplicateRow, ErrorRow, TimeSeries, TokenUsageRow, WindowStats } from './metrics/types';
+import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
 import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
 import { compileFilter, QueryContext } from './metrics/aggregate';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
@@ -192,6 +193,16 @@ export class MonitorEngine implements MonitorEngineApi {
   byModel(filter: QueryFilter): BreakdownRow[] { return byModel(this.ctx, filter); }
   byProvider(filter: QueryFilter): BreakdownRow[] { return byProvider(this.ctx, filter); }
   topErrors(filter: QueryFilter, limit?: number): ErrorRow[] { return topErrors(this.ctx, filter, limit); }
+
+  /** Cost today / last 7 and 30 local days / month to date, up to the engine's now. */
+  costTotals(filter: Omit<QueryFilter, 'from' | 'to'> = {}): CostTotals { return costTotals(this.ctx, this.now(), filter); }
+  costSummary(filter: QueryFilter): CostSummary { return costSummary(this.ctx, filter); }
+  costByEndpoint(filter: QueryFilter): CostRow[] { return costByEndpoint(this.ctx, filter); }
+  costByModel(filter: QueryFilter): CostRow[] { return costByModel(this.ctx, filter); }
+  dailyCost(filter: QueryFilter): DailyCost[] { return dailyCost(this.ctx, filter); }
+  cacheStats(filter: QueryFilter, perModel = false): CacheRow[] { return cacheStats(this.ctx, filter, perModel); }
+  tokenUsage(filter: QueryFilter): TokenUsageRow[] { return tokenUsage(this.ctx, filter); }
+  duplicateRequests(filter: QueryFilter): DuplicateRow[] { return duplicateRequests(this.ctx, filter); }
 
   /** Known values of each dimension (for filters). */
   dimensions(): { endpoints: string[]; models: string[]; providers: string[] } {

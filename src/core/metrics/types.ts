@@ -90,3 +90,118 @@ export interface ErrorRow {
   count: number;
   lastTs: number;
 }
+
+// ---- cost and cache tabs (src/core/metrics/cost.ts) ----
+
+/** Cost of one period. */
+export interface CostPeriod {
+  from: number;
+  to: number;
+  calls: number;
+  /** sum of known costs, unrounded */
+  costUsd: number;
+  unpricedCalls: number;
+}
+
+/** Today, the last 7 and 30 local calendar days (today included) and the month to date, in the display zone. */
+export interface CostTotals {
+  today: CostPeriod;
+  last7d: CostPeriod;
+  last30d: CostPeriod;
+  monthToDate: CostPeriod;
+}
+
+/**
+ * Cost of a range. A retry is a call with retry_count > 0. Wasted cost = the cost of calls that
+ * failed or were retries, each call counted once (a failed retry is not counted twice).
+ */
+export interface CostSummary {
+  from: number;
+  to: number;
+  calls: number;
+  pricedCalls: number;
+  unpricedCalls: number;
+  costUsd: number;
+  /** costUsd / pricedCalls; null when no call is priced */
+  avgCostPerCall: number | null;
+  failedCalls: number;
+  failedCostUsd: number;
+  retryCalls: number;
+  retryCostUsd: number;
+  wastedCostUsd: number;
+}
+
+export interface CostRow {
+  key: string;
+  calls: number;
+  pricedCalls: number;
+  unpricedCalls: number;
+  costUsd: number;
+  avgCostPerCall: number | null;
+  /** costUsd / total cost of the range; null when the total is 0 */
+  share: number | null;
+}
+
+/** One local day (display zone) of cost, split by model ('(none)' for calls without one). */
+export interface DailyCost {
+  /** local midnight, UTC epoch ms */
+  day: number;
+  calls: number;
+  costUsd: number;
+  unpricedCalls: number;
+  byModel: { key: string; costUsd: number; calls: number }[];
+}
+
+/** Caching figures of one endpoint (and model when grouped so). */
+export interface CacheRow {
+  endpoint: string;
+  /** null when the row is per endpoint only, '(none)' for calls without a model */
+  model: string | null;
+  calls: number;
+  /** calls whose response-cache flag is known */
+  responseCacheKnown: number;
+  responseCacheHits: number;
+  responseCacheHitRate: number | null;
+  /** calls not served from the app's own cache (hit flag false or unknown) */
+  nonCachedCalls: number;
+  nonCachedCostUsd: number;
+  nonCachedUnpricedCalls: number;
+  /** nonCachedCostUsd / priced non-cached calls; null when none is priced */
+  avgNonCachedCostUsd: number | null;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  /** cacheWriteTokens - cacheWrite1hTokens */
+  cacheWrite5mTokens: number;
+  promptCacheTokenShare: number | null;
+}
+
+/**
+ * Repeated identical requests (same request_hash) on one endpoint. duplicateCalls = calls beyond the
+ * first of each hash; duplicateCostUsd = for each hash, (count - 1) x the average known cost of its calls.
+ */
+export interface DuplicateRow {
+  endpoint: string;
+  /** hashes seen more than once */
+  repeatedHashes: number;
+  duplicateCalls: number;
+  duplicateCostUsd: number;
+}
+
+/** Token sums per (endpoint, model), e.g. to price the same usage on a cheaper model. */
+export interface TokenUsageRow {
+  endpoint: string;
+  model: string | null;
+  calls: number;
+  /** calls with usage (input tokens known) */
+  usageCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  unpricedCalls: number;
+}

@@ -1,0 +1,119 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { emptyRecord, OriginRecord } from '../../src/core/model';
+import { CallStore, StoredCall } from '../../src/core/store/callStore';
+import type { QueryContext } from '../../src/core/metrics/aggregate';
+import { cacheStats, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from '../../src/core/metrics/cost';
+import { startOfDay, startOfMonth } from '../../src/core/metrics/timeZone';
+
+const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+const Z = (mo: number, d: number, h: number, mi = 0): number => Date.UTC(2026, mo, d, h, mi);
+const near = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
+
+let line = 0;
+function rec(ts: number, endpoint: string, o: Partial<StoredCall & OriginRecord>): StoredCall {
+  line++;
+  return { ...emptyRecord(ts, endpoint), offset: line, line, cost_estimated: false, price_version: null, cost_source: o.cost_usd == null ? 'unpriced' : 'computed', ...o };
+}
+
+// Display zone Europe/Paris (UTC+1 in winter). now = 15 Jan 2026 11:00 local.
+const NOW = Z(0, 15, 10);
+const calls: StoredCall[] = [
+  rec(Z(0, 14, 23, 30), '/a', { model: 'm1', cost_usd: 1, response_cache_hit: true, input_tokens: 400, cache_read_tokens: 100, cache_write_tokens: 50, cache_write_1h_tokens: 20, request_hash: 'h1' }), // A: 15 Jan 00:30 local
+  rec(Z(0, 14, 22, 30), '/a', { model: 'm2', cost_usd: 2, response_cache_hit: false, input_tokens: 200, request_hash: 'h1' }), // B: 14 Jan 23:30 local
+  rec(Z(0, 9, 0), '/b', { model: 'm1', cost_usd: 4, request_hash: 'h2' }), // C: 9 Jan 01:00 local
+  rec(Z(0, 8, 22), '/b', { model: 'm2', cost_usd: 8 }), // D: 8 Jan 23:00 local
+  rec(Date.UTC(2025, 11, 31, 23, 30), '/a', { model: 'm1', cost_usd: 16, success: false }), // E: 1 Jan 00:30 local
+  rec(Date.UTC(2025, 11, 31, 22, 30), '/a', { model: 'm2', cost_usd: 32 }), // F: 31 Dec 23:30 local
+  rec(Z(0, 15, 9), '/a', { model: 'm1', retry_count: 1, request_hash: 'h1' }), // G: unpriced retry, today
+  rec(Z(0, 15, 9, 30), '/b', { model: 'm2', cost_usd: 0.5, retry_count: 1, success: false }), // H: failed retry, today
+];
+
+describe('cost and cache aggregates', () => {
+  let store: CallStore;
+  let ctx: QueryContext;
+  before(async () => {
+    store = await CallStore.open({ wasmBinary: wasm, retentionDays: 400 });
+    store.insert(store.sourceId('x'), calls);
+    ctx = { store, timeZone: 'Europe/Paris' };
+  });
+  after(() => store.close());
+
+  it('local calendar helpers', () => {
+    assert.strictEqual(startOfDay(NOW, 'Europe/Paris'), Z(0, 14, 23));
+    assert.strictEqual(startOfMonth(NOW, 'Europe/Paris'), Date.UTC(2025, 11, 31, 23));
+  });
+
+  it('cost totals: today, 7 and 30 calendar days, month to date in the display zone', () => {
+    const t = costTotals(ctx, NOW);
+    // today (from 14 Jan 23:00Z): A 1 + G unpriced + H 0.5
+    assert.deepStrictEqual([t.today.calls, t.today.costUsd, t.today.unpricedCalls], [3, 1.5, 1]);
+    assert.strictEqual(t.today.from, Z(0, 14, 23));
+    // 7 days = 9..15 Jan local: + B 2 + C 4
+    assert.deepStrictEqual([t.last7d.calls, t.last7d.costUsd], [5, 7.5]);
+    assert.strictEqual(t.last7d.from, Z(0, 8, 23));
+    // 30 days = 17 Dec..15 Jan: + D 8 + E 16 + F 32
+    assert.deepStrictEqual([t.last30d.calls, t.last30d.costUsd], [8, 63.5]);
+    // month to date from 1 Jan local (31 Dec 23:00Z): all but F
+    assert.deepStrictEqual([t.monthToDate.calls, t.monthToDate.costUsd], [7, 31.5]);
+  });
+
+  it('cost summary: average per priced call, failed, retries, wasted (each call once)', () => {
+    const s = costSummary(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
+    assert.strictEqual(s.calls, 8);
+    assert.strictEqual(s.pricedCalls, 7);
+    assert.strictEqual(s.unpricedCalls, 1);
+    assert.ok(near(s.costUsd, 63.5));
+    assert.ok(near(s.avgCostPerCall!, 63.5 / 7));
+    assert.strictEqual(s.failedCalls, 2); // E, H
+    assert.ok(near(s.failedCostUsd, 16 + 0.5));
+    assert.strictEqual(s.retryCalls, 2); // G, H
+    assert.ok(near(s.retryCostUsd, 0.5));
+    assert.ok(near(s.wastedCostUsd, 16 + 0.5)); // E + H (a failed retry) + G (no cost)
+    const none = costSummary(ctx, { from: Z(0, 1, 0), to: Z(0, 1, 1) });
+    assert.strictEqual(none.avgCostPerCall, null);
+  });
+
+  it('cost by model with shares', () => {
+    const rows = costByModel(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
+    // m2: B 2 + D 8 + F 32 + H 0.5 = 42.5; m1: A 1 + C 4 + E 16 = 21 (+ G unpriced)
+    assert.deepStrictEqual(rows.map(r => [r.key, r.calls, r.pricedCalls, r.costUsd]), [['m2', 4, 4, 42.5], ['m1', 4, 3, 21]]);
+    assert.ok(near(rows[0].share!, 42.5 / 63.5));
+    assert.ok(near(rows[1].avgCostPerCall!, 21 / 3));
+  });
+
+  it('daily cost by model in local days, empty days included', () => {
+    const days = dailyCost(ctx, { from: Z(0, 12, 23), to: NOW + 1 });
+    assert.deepStrictEqual(days.map(d => [d.day, d.calls, d.costUsd]), [[Z(0, 12, 23), 0, 0], [Z(0, 13, 23), 1, 2], [Z(0, 14, 23), 3, 1.5]]);
+    assert.deepStrictEqual(days[2].byModel, [{ key: 'm1', costUsd: 1, calls: 2 }, { key: 'm2', costUsd: 0.5, calls: 1 }]);
+    assert.strictEqual(days[2].unpricedCalls, 1);
+  });
+
+  it('cache figures per endpoint', () => {
+    const rows = cacheStats(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
+    const a = rows.find(r => r.endpoint === '/a')!;
+    // /a: A (hit), B (miss), E, F, G (unknown)
+    assert.strictEqual(a.calls, 5);
+    assert.strictEqual(a.responseCacheKnown, 2);
+    assert.strictEqual(a.responseCacheHits, 1);
+    assert.strictEqual(a.responseCacheHitRate, 0.5);
+    assert.strictEqual(a.nonCachedCalls, 4); // B, E, F, G
+    assert.strictEqual(a.nonCachedCostUsd, 2 + 16 + 32);
+    assert.strictEqual(a.nonCachedUnpricedCalls, 1);
+    assert.strictEqual(a.avgNonCachedCostUsd, 50 / 3);
+    assert.deepStrictEqual([a.inputTokens, a.cacheReadTokens, a.cacheWriteTokens, a.cacheWrite1hTokens, a.cacheWrite5mTokens], [600, 100, 50, 20, 30]);
+    assert.strictEqual(a.promptCacheTokenShare, 100 / 600);
+    const perModel = cacheStats(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 }, true);
+    assert.deepStrictEqual(perModel.filter(r => r.endpoint === '/a').map(r => [r.model, r.calls]).sort(), [['m1', 3], ['m2', 2]]);
+  });
+
+  it('repeated identical requests and tokens per (endpoint, model)', () => {
+    const d = duplicateRequests(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
+    // h1 on /a three times (costs 1, 2, unknown): 2 duplicates x average known cost 1.5
+    assert.deepStrictEqual(d, [{ endpoint: '/a', repeatedHashes: 1, duplicateCalls: 2, duplicateCostUsd: 3 }]);
+    const t = tokenUsage(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
+    const am1 = t.find(r => r.endpoint === '/a' && r.model === 'm1')!;
+    assert.deepStrictEqual([am1.calls, am1.usageCalls, am1.inputTokens, am1.costUsd, am1.unpricedCalls], [3, 1, 400, 17, 1]);
+  });
+});
