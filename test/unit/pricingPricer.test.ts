@@ -122,6 +122,27 @@ describe('pricing: price table (bundled @pydantic/genai-prices data)', () => {
     close(pricer.price({ ...rec('o3', { input_tokens: 1000, output_tokens: 0 }), ts: Date.UTC(2025, 6, 1) }).cost_usd, 0.002);
   });
 
+  it('the allocation-free hot path gives the same cost and flag as the detailed breakdown', () => {
+    const cases: Partial<CallRecord>[] = [
+      { model: 'claude-sonnet-4-5', input_tokens: 250_000, cache_read_tokens: 100_000, cache_write_tokens: 20_000, cache_write_1h_tokens: 5000, output_tokens: 900 },
+      { model: 'claude-haiku-4-5', input_tokens: 5000, cache_write_tokens: 3000, cache_write_split_known: false, output_tokens: 10 },
+      { model: 'gemini-1.5-pro', input_tokens: 5000, cache_read_tokens: 1000, output_tokens: 10 }, // no cache-read price
+      { model: 'gpt-4o', input_tokens: 1000, output_tokens: -5, batch: true },
+      { model: 'gpt-4o', input_tokens: 100, cache_read_tokens: 500, output_tokens: null }, // more reads than input: capped
+    ];
+    for (const c of cases) {
+      const r = rec(c.model as string, c);
+      const b = pricer.breakdown(r)!;
+      const p = pricer.price(r);
+      assert.strictEqual(p.cost_usd, b.total, c.model as string);
+      assert.strictEqual(p.estimated, b.estimated, c.model as string);
+    }
+    // gemini-1.5-pro has no cache-read price: reads at the input rate, estimated
+    assert.strictEqual(pricer.price(rec('gemini-1.5-pro', cases[2])).estimated, true);
+    // reads capped at the input: 100 tokens all read at 1.25 = 125 / 1e6
+    close(pricer.price(rec('gpt-4o', cases[4])).cost_usd, 0.000125);
+  });
+
   it('an unknown model is unpriced (null), never $0; no usage is unpriced', () => {
     assert.deepStrictEqual(pricer.price(rec('acme-llm-9000', { input_tokens: 100, output_tokens: 10 })),
       { cost_usd: null, cost_source: 'unpriced', estimated: false });

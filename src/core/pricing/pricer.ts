@@ -77,6 +77,34 @@ export function costOfUsage(p: ModelPrices, u: TokenUsage): CostBreakdown {
   return b;
 }
 
+let fastEstimated = false;
+const pos = (x: number | null): number => (x !== null && x > 0 && x < Infinity ? x : 0);
+
+/**
+ * costOfUsage(p, usageOf(rec)).total without allocating (a million calls at ingest); sets
+ * fastEstimated. Kept equal to costOfUsage by a unit test.
+ */
+export function fastCost(p: ModelPrices, rec: CallRecord): number {
+  const input = pos(rec.input_tokens);
+  const read = Math.min(pos(rec.cache_read_tokens), input);
+  const write = Math.min(pos(rec.cache_write_tokens), input - read);
+  const split = rec.cache_write_split_known;
+  const write1h = split ? Math.min(pos(rec.cache_write_1h_tokens), write) : 0;
+  const inRate = rateFor(p.input, input);
+  let est = write > 0 && !split;
+  let readRate = inRate;
+  if (read > 0) { if (p.cacheRead !== null) readRate = rateFor(p.cacheRead, input); else est = true; }
+  const w5Rate = p.cacheWrite5m !== null ? rateFor(p.cacheWrite5m, input) : inRate;
+  let w1Rate = w5Rate;
+  if (write1h > 0) { if (p.cacheWrite1h !== null) w1Rate = rateFor(p.cacheWrite1h, input); else est = true; }
+  let factor = 1;
+  if (rec.batch) { if (p.batchDiscount !== null) factor = 1 - p.batchDiscount; else est = true; }
+  fastEstimated = est;
+  return ((input - read - write) * inRate * factor) / PER_MTOK + (read * readRate * factor) / PER_MTOK
+    + ((write - write1h) * w5Rate * factor) / PER_MTOK + (write1h * w1Rate * factor) / PER_MTOK
+    + (pos(rec.output_tokens) * rateFor(p.output, input) * factor) / PER_MTOK;
+}
+
 export function usageOf(rec: CallRecord): TokenUsage {
   return {
     input: rec.input_tokens ?? 0,
@@ -108,10 +136,25 @@ export function createPricer(opts: PricerOptions = {}): Pricer {
   const table = createPriceTable({ overrides: opts.overrides, workspaceOverridesText: opts.workspaceOverridesText });
   const preferLogged = opts.preferLoggedCost !== false;
 
+  // Hot path: provider -> model -> match, without building a key string per call.
+  const resolved = new Map<string, Map<string, PriceMatch | null>>();
+  const resolve = (model: string, provider: string | null): PriceMatch | null => {
+    const pk = provider ?? '';
+    let byModel = resolved.get(pk);
+    if (!byModel) { byModel = new Map(); resolved.set(pk, byModel); }
+    let m = byModel.get(model);
+    if (m === undefined) {
+      m = table.lookup(model, provider);
+      if (byModel.size > 100_000) byModel.clear(); // names come from untrusted logs
+      byModel.set(model, m);
+    }
+    return m;
+  };
+
   const breakdown = (rec: CallRecord): CostBreakdown | null => {
     if (rec.input_tokens === null && rec.output_tokens === null) return null;
     if (typeof rec.model !== 'string' || !rec.model) return null;
-    const m = table.lookup(rec.model, rec.provider);
+    const m = resolve(rec.model, rec.provider);
     if (!m) return null;
     return costOfUsage(table.pricesAt(m.entry, rec.ts), usageOf(rec));
   };
@@ -120,8 +163,13 @@ export function createPricer(opts: PricerOptions = {}): Pricer {
     // A logged cost is read from the log by the parser into cost_usd before pricing.
     const logged = rec.cost_usd !== null && Number.isFinite(rec.cost_usd) && rec.cost_usd >= 0 ? rec.cost_usd : null;
     if (logged !== null && preferLogged) return { cost_usd: logged, cost_source: 'logged', estimated: false };
-    const b = breakdown(rec);
-    if (b) return { cost_usd: b.total, cost_source: 'computed', estimated: b.estimated };
+    if ((rec.input_tokens !== null || rec.output_tokens !== null) && typeof rec.model === 'string' && rec.model) {
+      const m = resolve(rec.model, rec.provider);
+      if (m) {
+        const total = fastCost(table.pricesAt(m.entry, rec.ts), rec);
+        return { cost_usd: total, cost_source: 'computed', estimated: fastEstimated };
+      }
+    }
     // No usage or unknown model: the logged figure is still better than nothing.
     if (logged !== null) return { cost_usd: logged, cost_source: 'logged', estimated: false };
     return UNPRICED;
