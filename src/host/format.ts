@@ -1,5 +1,7 @@
 // Display formatting for the host's own surfaces (tree items, status bar, tooltips). Money is
 // summed unrounded elsewhere and rounded only here; "no data" (null) is shown as a dash, never 0.
+import { formatUsd as formatUsdCore } from '../core/pricing/format';
+
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export const NO_DATA = '—';
@@ -21,16 +23,9 @@ export function formatMs(ms: number | null): string {
   return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-/** $3.12; a positive amount too small to show reads "<$0.01", never "$0.00". */
+/** $3.12; a positive amount too small to show reads "<$0.01", never "$0.00" (H3's formatter, one rounding rule everywhere). */
 export function formatUsd(usd: number | null): string {
-  if (usd === null || !Number.isFinite(usd)) {
-    return NO_DATA;
-  }
-  if (usd > 0 && usd < 0.005) {
-    return '<$0.01';
-  }
-  const s = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Math.abs(usd));
-  return usd < 0 ? `-$${s}` : `$${s}`;
+  return formatUsdCore(usd);
 }
 
 /** "$50/month" */

@@ -1,0 +1,239 @@
+// Export commands: calls as CSV / JSON Lines, the metrics summary (JSON) and the report (HTML or
+// Markdown), written with H4's writers. Rows stream from the engine in chunks through a file
+// stream (bounded memory), with a cancellable progress notification checked between chunks; a
+// cancelled export deletes its partial file. The filter is the dashboard's when it is open, else
+// the last 24 h. Tests pass `{ uri, range, format }` to skip every dialog.
+import * as vscode from 'vscode';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { once } from 'events';
+import type { MonitorEngineApi } from '../core/engine';
+import type { CallRecord, QueryFilter } from '../core/model';
+import { csvRows, jsonlRows } from '../core/export/csv';
+import { summaryJson, type ReportData } from '../core/export/reportData';
+import { htmlReport } from '../core/export/htmlReport';
+import { markdownReport } from '../core/export/markdownReport';
+import type { HostAlerts } from './services';
+
+export interface ExportArgs {
+  /** target file (path or URI string); skips the save dialog */
+  uri?: string;
+  /** range to export; default: the dashboard's filter, else the last 24 h */
+  range?: { from: number; to: number; endpoint?: string; model?: string; provider?: string };
+  /** exportReport only */
+  format?: 'html' | 'md';
+}
+
+export interface ExportResult {
+  file: string;
+  rows: number;
+  cancelled: boolean;
+}
+
+export interface ExportDeps {
+  engine: MonitorEngineApi & { byProvider?(f: QueryFilter): unknown };
+  timeZone: () => string;
+  alerts: Pick<HostAlerts, 'history'>;
+  /** the dashboard's current filter, undefined when closed */
+  dashboardFilter: () => QueryFilter | undefined;
+  priceTableVersion: () => string | null;
+  now?: () => number;
+}
+
+const DAY = 86_400_000;
+
+export class ExportCommands {
+  constructor(private readonly deps: ExportDeps) {}
+
+  private _now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  filterOf(args?: ExportArgs): QueryFilter {
+    const r = args?.range;
+    if (r && Number.isFinite(r.from) && Number.isFinite(r.to) && r.to > r.from) {
+      return { ...r };
+    }
+    const d = this.deps.dashboardFilter();
+    if (d) {
+      return d;
+    }
+    const now = this._now();
+    return { from: now - DAY, to: now + 1 };
+  }
+
+  async exportCalls(kind: 'csv' | 'jsonl', args?: ExportArgs): Promise<ExportResult | undefined> {
+    const filter = this.filterOf(args);
+    const target = await this._target(args, kind === 'csv' ? 'api-calls' : 'api-calls', kind, kind === 'csv'
+      ? { 'CSV': ['csv'] } : { 'JSON Lines': ['jsonl', 'ndjson'] });
+    if (!target) {
+      return undefined;
+    }
+    const timeZone = this.deps.timeZone();
+    let rows = 0;
+    const counted = function* (it: Iterable<CallRecord>): Iterable<CallRecord> {
+      for (const r of it) {
+        rows++;
+        yield r;
+      }
+    };
+    const chunks = (kind === 'csv' ? csvRows : jsonlRows)(counted(this.deps.engine.iterateCalls(filter)), { timeZone });
+    const cancelled = await this._writeChunks(target, chunks, `Exporting calls as ${kind === 'csv' ? 'CSV' : 'JSON Lines'}`, () => rows);
+    return this._done(target, rows, cancelled, `${rows.toLocaleString('en-US')} calls`, !args?.uri);
+  }
+
+  async exportSummary(args?: ExportArgs): Promise<ExportResult | undefined> {
+    const filter = this.filterOf(args);
+    const target = await this._target(args, 'api-metrics-summary', 'json', { 'JSON': ['json'] });
+    if (!target) {
+      return undefined;
+    }
+    const text = summaryJson(this.reportData(filter));
+    await fs.promises.writeFile(target.fsPath, text, 'utf8');
+    return this._done(target, 1, false, 'the metrics summary', !args?.uri);
+  }
+
+  async exportReport(args?: ExportArgs): Promise<ExportResult | undefined> {
+    let format = args?.format;
+    if (!format && !args?.uri) {
+      const pick = await vscode.window.showQuickPick([
+        { label: 'HTML', description: 'a self-contained page with charts and tables', format: 'html' as const },
+        { label: 'Markdown', description: 'tables, for a pull request or a wiki', format: 'md' as const },
+      ], { placeHolder: 'Report format' });
+      if (!pick) {
+        return undefined;
+      }
+      format = pick.format;
+    }
+    format ??= args?.uri?.toLowerCase().endsWith('.md') ? 'md' : 'html';
+    const filter = this.filterOf(args);
+    const target = await this._target(args, 'api-monitor-report', format, format === 'html' ? { 'HTML': ['html', 'htm'] } : { 'Markdown': ['md'] });
+    if (!target) {
+      return undefined;
+    }
+    const data = this.reportData(filter);
+    const text = format === 'html' ? htmlReport(data) : markdownReport(data);
+    await fs.promises.writeFile(target.fsPath, text, 'utf8');
+    return this._done(target, 1, false, 'the report', !args?.uri);
+  }
+
+  /** The figures of a range, as the summary and the reports show them. */
+  reportData(filter: QueryFilter): ReportData {
+    const e = this.deps.engine;
+    const kpis = e.window(filter);
+    const alerts = this.deps.alerts.history(200).filter(a => a.ts >= filter.from && a.ts < filter.to);
+    const f: ReportData['filter'] = {};
+    if (filter.endpoint) {
+      f.endpoint = filter.endpoint;
+    }
+    if (filter.model) {
+      f.model = filter.model;
+    }
+    if (filter.provider) {
+      f.provider = filter.provider;
+    }
+    const series = e.series(filter);
+    return {
+      kind: 'api-monitor-summary',
+      version: 1,
+      generatedAt: this._now(),
+      range: { from: filter.from, to: filter.to },
+      ...(Object.keys(f).length ? { filter: f } : {}),
+      definitions: {
+        percentileMethod: kpis.latency.method === 'exact'
+          ? 'nearest rank over the raw latencies of the whole selection'
+          : 'log-bucket latency histogram (within 2 %)',
+        percentileKind: kpis.latency.method,
+        timeZone: this.deps.timeZone(),
+        priceTableVersion: this.deps.priceTableVersion(),
+        currency: 'USD',
+        notes: [
+          'Throughput is calls per minute over the length of the range.',
+          'Rates with no calls are null (no data), not 0.',
+          'Unpriced calls (unknown model or no token usage) are left out of the cost and counted apart.',
+        ],
+      },
+      kpis,
+      byEndpoint: e.byEndpoint(filter),
+      byModel: e.byModel(filter),
+      series,
+      costTotals: { totalUsd: kpis.costUsd, unpricedCalls: kpis.unpricedCalls },
+      topErrors: e.topErrors(filter, 20),
+      alerts: alerts.map(a => ({
+        ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, level: null, state: a.to, value: a.value,
+        threshold: null, startedAt: a.ts, resolvedAt: a.to === 'firing' ? null : a.ts,
+      })),
+    };
+  }
+
+  private async _target(args: ExportArgs | undefined, base: string, ext: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+    if (args?.uri) {
+      return /^[a-z][a-z0-9+.-]+:\/\//i.test(args.uri) ? vscode.Uri.parse(args.uri) : vscode.Uri.file(args.uri);
+    }
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: this.deps.timeZone() || undefined }).format(new Date(this._now()));
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${base}-${day}.${ext}`;
+    return vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(path.join(os.homedir(), name)),
+      filters,
+      saveLabel: 'Export',
+    });
+  }
+
+  /** Stream chunks to the file; true when cancelled (the partial file is removed). */
+  private async _writeChunks(target: vscode.Uri, chunks: Iterable<string>, title: string, progress: () => number): Promise<boolean> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (report, token) => {
+      const out = fs.createWriteStream(target.fsPath, { encoding: 'utf8' });
+      const closed = once(out, 'close');
+      let cancelled = false;
+      let lastReport = 0;
+      try {
+        for (const chunk of chunks) {
+          if (token.isCancellationRequested) {
+            cancelled = true;
+            break;
+          }
+          if (!out.write(chunk)) {
+            await once(out, 'drain');
+          }
+          const n = progress();
+          if (n - lastReport >= 10_000) {
+            lastReport = n;
+            report.report({ message: `${n.toLocaleString('en-US')} calls` });
+            // let the host breathe between chunks (persist timers, UI messages)
+            await new Promise(r => setImmediate(r));
+          }
+        }
+      } finally {
+        out.end();
+        await closed;
+      }
+      if (cancelled) {
+        await fs.promises.rm(target.fsPath, { force: true });
+      }
+      return cancelled;
+    });
+  }
+
+  private _done(target: vscode.Uri, rows: number, cancelled: boolean, what: string, interactive: boolean): ExportResult {
+    if (cancelled) {
+      void vscode.window.showInformationMessage('Export cancelled; nothing was written.');
+      return { file: target.fsPath, rows, cancelled };
+    }
+    const open = 'Open';
+    const reveal = 'Reveal';
+    const msg = vscode.window.showInformationMessage(`Exported ${what} to ${vscode.workspace.asRelativePath(target)}.`, open, reveal);
+    if (interactive) {
+      void msg.then(async a => {
+        if (a === open) {
+          await vscode.commands.executeCommand('vscode.open', target);
+        } else if (a === reveal) {
+          const inside = !!vscode.workspace.getWorkspaceFolder(target);
+          await vscode.commands.executeCommand(inside ? 'revealInExplorer' : 'revealFileInOS', target);
+        }
+      });
+    }
+    return { file: target.fsPath, rows, cancelled };
+  }
+}
