@@ -149,6 +149,11 @@ describe('pricing: price table (bundled @pydantic/genai-prices data)', () => {
     assert.strictEqual(pricer.lookup('acme-llm-9000'), null);
     assert.strictEqual(pricer.price(rec('gpt-4o')).cost_source, 'unpriced');
     assert.strictEqual(pricer.price(rec(null, { input_tokens: 5, output_tokens: 5 })).cost_source, 'unpriced');
+    // garbage from an untrusted log: unpriced, no throw
+    assert.strictEqual(pricer.price(rec('', { input_tokens: 5, output_tokens: 5 })).cost_source, 'unpriced');
+    assert.strictEqual(pricer.lookup('x'.repeat(100_000)), null);
+    assert.strictEqual(pricer.lookup('////'), null);
+    assert.strictEqual(pricer.price(rec('gpt-4o', { input_tokens: Number.NaN, output_tokens: 10 })).cost_usd, 0.0001); // 10 x 10 / 1e6
   });
 
   it('a logged cost wins by default, and not when preferLoggedCost is false', () => {

@@ -105,6 +105,16 @@ function exactNames(rule: MatchLogic, out: string[]): void {
   else if ('starts_with' in rule) out.push(rule.starts_with.toLowerCase());
 }
 
+const regexCache = new Map<string, RegExp | null>();
+function compiled(src: string): RegExp | null {
+  let r = regexCache.get(src);
+  if (r === undefined) {
+    try { r = new RegExp(src); } catch { r = null; }
+    regexCache.set(src, r);
+  }
+  return r;
+}
+
 function matches(rule: MatchLogic, name: string): boolean {
   if ('or' in rule) return rule.or.some(r => matches(r, name));
   if ('and' in rule) return rule.and.every(r => matches(r, name));
@@ -112,9 +122,7 @@ function matches(rule: MatchLogic, name: string): boolean {
   if ('starts_with' in rule) return name.startsWith(rule.starts_with.toLowerCase());
   if ('ends_with' in rule) return name.endsWith(rule.ends_with.toLowerCase());
   if ('contains' in rule) return name.includes(rule.contains.toLowerCase());
-  if ('regex' in rule) {
-    try { return new RegExp(rule.regex).test(name); } catch { return false; }
-  }
+  if ('regex' in rule) return compiled(rule.regex)?.test(name) ?? false;
   return false;
 }
 
@@ -298,6 +306,8 @@ export function pricesAt(entry: PriceEntry, ts: number): ModelPrices {
   return ps[0].prices;
 }
 
+const MAX_MODEL_NAME = 256;
+
 export function createPriceTable(opts: PriceTableOptions = {}): PriceTable {
   const bundled = loadBundled();
   const warnings: string[] = [];
@@ -405,7 +415,8 @@ export function createPriceTable(opts: PriceTableOptions = {}): PriceTable {
     if (hit !== undefined) return hit;
     let result: PriceMatch | null = null;
     const name = model.trim().toLowerCase();
-    if (name) {
+    // Longer than any real model id: a garbled field, not worth matching (and bounded work).
+    if (name && name.length <= MAX_MODEL_NAME) {
       const hint = resolveProvider(provider);
       const variants = nameVariants(name);
       // 1. exact names (overrides, then first-party or the named provider), longest variant first
