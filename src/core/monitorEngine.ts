@@ -8,6 +8,7 @@ import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCos
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
 import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
 import { compileFilter, QueryContext } from './metrics/aggregate';
+import { LogReader, Checkpoint } from './ingest/logReader';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
 
 /** One batch as the reader hands it over. */
@@ -20,6 +21,8 @@ export interface ReaderBatch {
   zoneAssumed: number;
   /** drop what was stored for this source before adding these records */
   reset: boolean;
+  /** records stored under this other path now belong to `path` (rename/rotation) */
+  renamedFrom?: string;
 }
 
 export interface ReaderOptions {
@@ -30,7 +33,8 @@ export interface ReaderOptions {
 
 /** What the engine needs of a log reader (src/core/ingest LogReader fits). */
 export interface LogReaderLike {
-  readNew(paths: string[], sink: (batch: ReaderBatch) => void | Promise<void>): Promise<unknown>;
+  /** per-path outcome; problems of files that yielded no batch (unreadable) are taken from here */
+  readNew(paths: string[], sink: (batch: ReaderBatch) => void | Promise<void>): Promise<{ path: string; status: string; problems: Problem[]; format: LogFormat }[] | unknown>;
   /** current checkpoints, JSON-serialisable, each with a `path` */
   checkpoints(): { path: string }[];
 }
@@ -80,30 +84,36 @@ export class MonitorEngine implements MonitorEngineApi {
     const result: IngestResult = { files: 0, records: 0, skipped: 0, ms: 0 };
     if (o.signal?.aborted) return result;
     const checkpoints = this.store.sourceStates().map(s => s.checkpoint).filter(c => c !== null && typeof c === 'object');
-    let current = '';
     const reader = this.readerFactory(checkpoints, {
       timeZone: this.opts.timeZone,
       signal: o.signal,
-      onProgress: (bytesRead, bytesTotal, path) => o.onProgress?.({ file: path ?? current, bytesRead, bytesTotal }),
+      onProgress: (bytesRead, bytesTotal, path) => o.onProgress?.({ file: path ?? '', bytesRead, bytesTotal }),
     });
     const bulk = this.store.isEmpty();
     if (bulk) this.store.beginBulk();
     const seen = new Set<string>();
     try {
-      await reader.readNew(paths, async (batch) => {
-        if (o.signal?.aborted) throw abortError();
-        current = batch.path;
+      // The reader advances its checkpoint only after the sink returns; the store is persisted only
+      // between ingests (persist() waits), so rows and checkpoints are always saved together.
+      const outcome = await reader.readNew(paths, async (batch) => {
         if (!seen.has(batch.path)) { seen.add(batch.path); result.files++; }
-        const added = this.applyBatch(batch);
-        result.records += added;
+        result.records += this.applyBatch(batch);
         result.skipped += batch.skipped;
-        this.saveCheckpoint(reader, batch.path);
         await yieldToLoop();
-        if (o.signal?.aborted) throw abortError();
       });
-      for (const p of paths) this.saveCheckpoint(reader, p);
-    } catch (e) {
-      if (!isAbort(e)) throw e;
+      if (Array.isArray(outcome)) {
+        for (const r of outcome as { path: string; status: string; problems?: Problem[]; format?: LogFormat }[]) {
+          if (r.status === 'error' && r.problems?.length && !seen.has(r.path)) this.noteProblems(r.path, r.format ?? 'unknown', r.problems);
+        }
+      }
+      for (const cp of reader.checkpoints()) {
+        if (!cp || typeof cp.path !== 'string') continue;
+        const id = this.store.sourceId(cp.path);
+        this.store.setSourceState(id, { checkpoint: cp });
+        const off = (cp as { offset?: unknown }).offset;
+        const st = this.store.sourceState(cp.path)?.stats;
+        if (st && typeof off === 'number') this.store.setSourceState(id, { stats: { ...st, bytesRead: off } });
+      }
     } finally {
       if (bulk) this.store.endBulk();
       try { this.store.applyRetention(this.now()); } catch (e) { this.opts.log?.(`Retention failed: ${String(e)}`); }
@@ -112,15 +122,16 @@ export class MonitorEngine implements MonitorEngineApi {
     return result;
   }
 
-  private saveCheckpoint(reader: LogReaderLike, path: string): void {
-    const cp = reader.checkpoints().find(c => c && c.path === path);
-    if (!cp) return;
+  /** Problems of a file that produced no batch (unreadable): shown in its source stats. */
+  private noteProblems(path: string, format: LogFormat, problems: Problem[]): void {
     const id = this.store.sourceId(path);
-    this.store.setSourceState(id, { checkpoint: cp });
+    const stats = this.store.sourceState(path)?.stats ?? emptyStats(path, format);
+    this.store.setSourceState(id, { stats: { ...stats, skipped: stats.skipped + problems.length, problems: [...stats.problems, ...problems].slice(-MAX_PROBLEMS), lastReadAt: this.now() } });
   }
 
   /** Stores one reader batch (reset, pricing, insert, stats); returns the records added. */
   private applyBatch(batch: ReaderBatch): number {
+    if (batch.renamedFrom && batch.renamedFrom !== batch.path) this.store.renameSource(batch.renamedFrom, batch.path);
     const id = this.store.sourceId(batch.path);
     const prev = this.store.sourceState(batch.path);
     let stats: SourceStats = prev?.stats ?? emptyStats(batch.path, batch.format);
@@ -137,7 +148,6 @@ export class MonitorEngine implements MonitorEngineApi {
       zoneAssumed: stats.zoneAssumed + batch.zoneAssumed,
       problems: [...stats.problems, ...batch.problems].slice(0, MAX_PROBLEMS),
       lastReadAt: this.now(),
-      bytesRead: Math.max(stats.bytesRead, ...batch.records.map(r => r.offset)),
     };
     this.store.setSourceState(id, { format: batch.format, stats });
     return added;
@@ -240,8 +250,10 @@ export class MonitorEngine implements MonitorEngineApi {
     }
   }
 
-  persist(): Promise<void> {
-    return this.store.persist();
+  /** Writes the store file atomically, after any running ingest (rows and checkpoints stay in step). */
+  async persist(): Promise<void> {
+    await this.ingesting;
+    await this.store.persist();
   }
 
   dispose(): void {
@@ -250,19 +262,14 @@ export class MonitorEngine implements MonitorEngineApi {
 }
 
 /** The default reader: src/core/ingest's LogReader. */
-function createDefaultReader(_checkpoints: unknown[], _opts: ReaderOptions): LogReaderLike {
-  throw new Error('log reader not available yet');
+function createDefaultReader(checkpoints: unknown[], opts: ReaderOptions): LogReaderLike {
+  return new LogReader(checkpoints as Checkpoint[], {
+    timeZone: opts.timeZone, signal: opts.signal, maxProblemsPerSource: MAX_PROBLEMS,
+    onProgress: opts.onProgress ? (read: number, total: number, path: string): void => opts.onProgress!(read, total, path) : undefined,
+  });
 }
 
 function emptyStats(path: string, format: LogFormat): SourceStats {
   return { path, format, records: 0, skipped: 0, zoneAssumed: 0, problems: [], lastReadAt: null, bytesRead: 0 };
 }
 
-function abortError(): Error {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  return e;
-}
-function isAbort(e: unknown): boolean {
-  return e instanceof Error && e.name === 'AbortError';
-}

@@ -306,6 +306,31 @@ export class CallStore {
     return n;
   }
 
+  /**
+   * The file at oldPath now lives at newPath (rename, rotation): its rows, stats and floor move to
+   * newPath's source; oldPath starts afresh.
+   */
+  renameSource(oldPath: string, newPath: string): void {
+    const old = this.sourceState(oldPath);
+    if (!old) return;
+    const target = this.sourceState(newPath);
+    if (!target) {
+      this.db.run('UPDATE sources SET path = ?, checkpoint = NULL WHERE id = ?', [newPath, old.id]);
+      if (old.stats) this.setSourceState(old.id, { stats: { ...old.stats, path: newPath } });
+      return;
+    }
+    this.db.run('UPDATE calls SET source_id = ? WHERE source_id = ?', [target.id, old.id]);
+    const floor = Math.max(this.floors.get(old.id) ?? 0, this.floors.get(target.id) ?? 0);
+    this.db.run('UPDATE sources SET floor_ts = ? WHERE id = ?', [floor, target.id]);
+    this.floors.set(target.id, floor);
+    if (old.stats) {
+      const t = target.stats;
+      this.setSourceState(target.id, { stats: t ? { ...t, records: t.records + old.stats.records, skipped: t.skipped + old.stats.skipped } : { ...old.stats, path: newPath } });
+    }
+    this.db.run('DELETE FROM sources WHERE id = ?', [old.id]);
+    this.floors.delete(old.id);
+  }
+
   /** Forgets a source entirely (its rows, rollup share of them, checkpoint and stats). */
   removeSource(sourceId: number): void {
     this.deleteSource(sourceId);
