@@ -61,8 +61,9 @@ export function section(title: string, ...children: Child[]): HTMLElement {
 
 /** A vscode-single-select with options; value strings, labels shown as text. */
 export function select(id: string, label: string, options: readonly { value: string; label: string }[], value: string,
-  onChange: (v: string) => void): HTMLElement {
-  const sel = h('vscode-single-select', { id, 'aria-label': label });
+  onChange: (v: string) => void, combobox = false): HTMLElement {
+  // combobox: type to filter, for long lists (every model of the price table)
+  const sel = h('vscode-single-select', { id, 'aria-label': label, combobox });
   for (const o of options) {
     const opt = h('vscode-option', { value: o.value }, o.label);
     if (o.value === value) opt.setAttribute('selected', '');

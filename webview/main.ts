@@ -150,7 +150,7 @@ function renderFilters(): void {
     h('label', { className: 'filter' }, h('span', null, 'Model'),
       select('f-model', 'Model', modelOpts, f.model ?? ALL, v => ctx.setFilter({ model: v === ALL ? undefined : v }))),
   );
-  const auto = h('vscode-checkbox', { id: 'auto-refresh', label: 'Auto-refresh', checked: ui.autoRefresh }, 'Auto-refresh');
+  const auto = h('vscode-checkbox', { id: 'auto-refresh', checked: ui.autoRefresh }, 'Auto-refresh');
   auto.addEventListener('change', () => {
     if (!ui) return;
     ui = { ...ui, autoRefresh: (auto as unknown as { checked: boolean }).checked };

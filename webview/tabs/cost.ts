@@ -23,7 +23,7 @@ function calculator(ctx: Ctx, models: () => readonly string[]): HTMLElement {
     clear(pickers);
     const opts = [{ value: NONE, label: '(none)' }, ...models().map(m => ({ value: m, label: m }))];
     picks.forEach((p, i) => pickers.appendChild(h('label', { className: 'field' }, h('span', null, `Model ${i + 1}`),
-      select(`calc-model-${i}`, `Model ${i + 1}`, opts, p, v => { picks[i] = v; }))));
+      select(`calc-model-${i}`, `Model ${i + 1}`, opts, p, v => { picks[i] = v; }, true))));
   };
   drawPickers();
   const val = (id: string): number => Number((fields.querySelector(`#${id}`) as unknown as { value: string }).value);
@@ -78,8 +78,14 @@ export function costTab(): TabView<CostData> {
       // Projection and budget
       const p = d.projection;
       const proj = h('div', { className: 'projection' });
-      if (!p) proj.appendChild(h('p', { className: 'muted' }, 'No budget set (setting apiMonitor.budget) or no projection available.'));
-      else {
+      if (!p) proj.appendChild(h('p', { className: 'muted' }, 'No projection available.'));
+      else if (p.budgetUsd === null) {
+        proj.append(
+          h('p', null, h('strong', null, `This ${p.period ?? 'month'}: `), `spent ${formatUsd(p.spentUsd)}, projected ${formatUsd(p.projectedUsd)} by `,
+            p.periodEnd ? new Date(p.periodEnd).toLocaleDateString() : 'period end', ' (all calls).'),
+          h('p', { className: 'muted small' }, 'No budget set: add one with the setting apiMonitor.budget to see how spending compares.'),
+          h('p', { className: 'muted small' }, p.assumptions), h('p', { className: 'muted small' }, p.confidence));
+      } else {
         const share = (v: number | null): number => (p.budgetUsd && v !== null ? Math.min(100, (v / p.budgetUsd) * 100) : 0);
         const bar = h('div', { className: 'budget-bar', role: 'img',
           'aria-label': `Spent ${formatUsd(p.spentUsd)}, projected ${formatUsd(p.projectedUsd)} of a ${formatUsd(p.budgetUsd)} budget` });

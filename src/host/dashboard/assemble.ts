@@ -1,7 +1,10 @@
 // Pure data assembly for the dashboard: from engine results to the tab payloads of the protocol.
 // No vscode import, so every function here runs in plain Node tests.
 import type { QueryFilter } from '../../core/model';
-import type { WindowStats, TimeSeries, BreakdownRow } from '../../core/metrics/types';
+import type {
+  WindowStats, TimeSeries, BreakdownRow, CostTotals as EngineCostTotals, CostSummary, DailyCost, CacheRow as EngineCacheRow,
+  TokenUsageRow, DuplicateRow,
+} from '../../core/metrics/types';
 import type {
   DashboardFilter, Kpi, Gauge, Band, Comparison, RuleView, AlertView, RealtimeData, HistoryData, CostData, CostTotals,
   StackedDaily, CacheData, CacheRow, AlertsData, ProjectionView, RecommendationView, DashboardMeta, TabId,
@@ -15,12 +18,23 @@ export const RANGE_MS: Readonly<Record<Exclude<DashboardFilter['range'], 'custom
   '15m': 15 * MIN, '1h': HOUR, '6h': 6 * HOUR, '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY,
 };
 
-/** What the dashboard needs of the engine: the committed MonitorEngineApi queries plus optional extras. */
+/**
+ * What the dashboard needs of the engine: the committed MonitorEngineApi queries, plus the cost/cache aggregates
+ * MonitorEngine has (optional, so the assembly also works on the bare contract, with its own fallbacks).
+ */
 export interface DashboardEngine {
   window(filter: QueryFilter): WindowStats;
   series(filter: QueryFilter): TimeSeries;
   byEndpoint(filter: QueryFilter): BreakdownRow[];
   byModel(filter: QueryFilter): BreakdownRow[];
+  costTotals?(filter?: Omit<QueryFilter, 'from' | 'to'>): EngineCostTotals;
+  costSummary?(filter: QueryFilter): CostSummary;
+  dailyCost?(filter: QueryFilter): DailyCost[];
+  cacheStats?(filter: QueryFilter, perModel?: boolean): EngineCacheRow[];
+  tokenUsage?(filter: QueryFilter): TokenUsageRow[];
+  duplicateRequests?(filter: QueryFilter): DuplicateRow[];
+  dimensions?(): { endpoints: string[]; models: string[]; providers: string[] };
+  timeBounds?(): { first: number; last: number } | null;
 }
 
 /** Resolves the filter's range to a half-open [from, to). A broken custom range falls back to 24 h. */
@@ -225,10 +239,11 @@ export interface DashboardPricing {
 export const STACK_KEYS = 6;
 
 /** Cost per day stacked by key: the top STACK_KEYS keys by cost over the range, the rest summed as "other". */
-export function stackDaily(days: readonly { label: string; rows: readonly BreakdownRow[] }[], maxKeys = STACK_KEYS): StackedDaily {
+export function stackDaily(days: readonly { label: string; rows: readonly { key: string; costUsd: number }[] }[], maxKeys = STACK_KEYS): StackedDaily {
   const totals = new Map<string, number>();
   for (const d of days) for (const r of d.rows) totals.set(r.key, (totals.get(r.key) ?? 0) + r.costUsd);
-  const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(e => e[0]);
+  // keys that cost nothing over the range (unpriced models) would only add empty legend entries
+  const ranked = [...totals.entries()].filter(e => e[1] > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(e => e[0]);
   const keys = ranked.length > maxKeys ? [...ranked.slice(0, maxKeys - 1), 'other'] : ranked;
   const index = new Map(keys.map((k, i) => [k, i]));
   const values = keys.map(() => days.map(() => 0));
@@ -241,6 +256,12 @@ export function stackDaily(days: readonly { label: string; rows: readonly Breakd
   return { days: days.map(d => d.label), keys, values };
 }
 
+/** YYYY-MM-DD of an instant in the zone. */
+export function dayLabel(ts: number, timeZone: string): string {
+  const t = new Date(ts + zoneOffsetMs(ts, timeZone));
+  return `${t.getUTCFullYear()}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
+}
+
 export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, now: number, timeZone: string,
   pricing: DashboardPricing = {}): CostData {
   const scoped = (from: number, to: number): QueryFilter => toQuery(filter, { from, to });
@@ -248,29 +269,49 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
   const today = startOfDay(now, timeZone);
   const d7 = startOfDay(now - 6 * DAY, timeZone);
   const d30 = startOfDay(now - 29 * DAY, timeZone);
-  const w30 = engine.window(scoped(d30, end));
-  const totals: CostTotals = {
-    today: engine.window(scoped(today, end)).costUsd,
-    last7d: engine.window(scoped(d7, end)).costUsd,
-    last30d: w30.costUsd,
-    monthToDate: engine.window(scoped(startOfMonth(now, timeZone), end)).costUsd,
-    unpricedCalls30d: w30.unpricedCalls,
-  };
+  const dims = toQuery(filter, { from: 0, to: 0 });
+  let totals: CostTotals;
+  if (engine.costTotals) {
+    const t = engine.costTotals({ endpoint: dims.endpoint, model: dims.model });
+    totals = { today: t.today.costUsd, last7d: t.last7d.costUsd, last30d: t.last30d.costUsd, monthToDate: t.monthToDate.costUsd,
+      unpricedCalls30d: t.last30d.unpricedCalls };
+  } else {
+    const w30 = engine.window(scoped(d30, end));
+    totals = {
+      today: engine.window(scoped(today, end)).costUsd,
+      last7d: engine.window(scoped(d7, end)).costUsd,
+      last30d: w30.costUsd,
+      monthToDate: engine.window(scoped(startOfMonth(now, timeZone), end)).costUsd,
+      unpricedCalls30d: w30.unpricedCalls,
+    };
+  }
   const b = rangeBounds(filter, now);
   const q = toQuery(filter, b);
   const window = engine.window(q);
   // Daily stacks over the selected range, but at least the last 7 days so short ranges still show a trend.
   const dayFrom = Math.min(b.from, d7);
-  const days = dayStarts(dayFrom, b.to, timeZone).map(d => ({ label: d.label, rows: engine.byModel(scoped(d.start, Math.min(d.end, b.to))) }));
-  const failed = engine.window({ ...q, status: 'error' });
-  const priced = window.calls - window.unpricedCalls;
+  const days = engine.dailyCost
+    ? engine.dailyCost(scoped(dayFrom, b.to)).map(d => ({ label: dayLabel(d.day, timeZone), rows: d.byModel }))
+    : dayStarts(dayFrom, b.to, timeZone).map(d => ({ label: d.label, rows: engine.byModel(scoped(d.start, Math.min(d.end, b.to))) }));
+  let avgCostPerCall: number | null;
+  let wasted: CostData['wasted'];
+  if (engine.costSummary) {
+    const c = engine.costSummary(q);
+    avgCostPerCall = c.avgCostPerCall;
+    wasted = { failedUsd: c.failedCostUsd, failedCalls: c.failedCalls, retryUsd: c.retryCostUsd };
+  } else {
+    const failed = engine.window({ ...q, status: 'error' });
+    const priced = window.calls - window.unpricedCalls;
+    avgCostPerCall = priced > 0 ? window.costUsd / priced : null;
+    wasted = { failedUsd: failed.costUsd, failedCalls: failed.calls, retryUsd: pricing.retryCost?.(q) ?? null };
+  }
   return {
     totals, window,
     daily: stackDaily(days),
     byEndpoint: engine.byEndpoint(q).slice(0, ENDPOINT_ROWS),
     byModel: engine.byModel(q),
-    avgCostPerCall: priced > 0 ? window.costUsd / priced : null,
-    wasted: { failedUsd: failed.costUsd, failedCalls: failed.calls, retryUsd: pricing.retryCost?.(q) ?? null },
+    avgCostPerCall,
+    wasted,
     projection: pricing.projection?.(engine, now, filter) ?? null,
     recommendations: pricing.recommendations?.(engine, now, filter) ?? [],
     pricedModels: pricing.pricedModels?.() ?? [],
@@ -301,7 +342,7 @@ export function assembleCache(engine: DashboardEngine, filter: DashboardFilter, 
     window, rows,
     responseCacheSavingsUsd: sum(s => s.responseUsd),
     promptCacheSavingsUsd: sum(s => s.promptUsd),
-    whatIf: whatIfInputs(window),
+    whatIf: engine.cacheStats ? whatIfFromCacheRows(engine.cacheStats(q, false), b) : whatIfInputs(window),
   };
 }
 
@@ -317,6 +358,26 @@ export function whatIfInputs(w: WindowStats): CacheData['whatIf'] {
   // Hits usually cost nothing, so the window's known cost belongs to the priced misses.
   const avgCostPerMissUsd = pricedMisses > 0 ? w.costUsd / pricedMisses : null;
   return { currentHitRate: w.responseCacheHitRate, callsPerMonth, avgCostPerMissUsd };
+}
+
+/**
+ * What-if inputs from the engine's cache rows: the hit rate over calls whose flag is known, the month at that
+ * volume, and the average cost of a non-cached priced call (what one more hit would save).
+ */
+export function whatIfFromCacheRows(rows: readonly EngineCacheRow[], b: { from: number; to: number }): CacheData['whatIf'] {
+  let known = 0, hits = 0, nonCachedCost = 0, nonCachedPriced = 0;
+  for (const r of rows) {
+    known += r.responseCacheKnown;
+    hits += r.responseCacheHits;
+    nonCachedCost += r.nonCachedCostUsd;
+    nonCachedPriced += r.nonCachedCalls - r.nonCachedUnpricedCalls;
+  }
+  const len = b.to - b.from;
+  return {
+    currentHitRate: known > 0 ? hits / known : null,
+    callsPerMonth: known > 0 && len > 0 ? known * (30 * DAY) / len : null,
+    avgCostPerMissUsd: nonCachedPriced > 0 ? nonCachedCost / nonCachedPriced : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,18 +18,36 @@ import {
 } from './assemble';
 import { ruleToView, viewToRaw, newRuleId, firingToView, eventToView } from './alertViews';
 import { sanitizeUiState, defaultUiState } from './uiState';
+import { makeDashboardPricing, calculatorRows, type PricingDeps } from './pricingAdapter';
+import type { Pricer } from '../../core/pricing/pricer';
 
 export const DASHBOARD_VIEW_TYPE = 'apiMonitor.dashboard';
 
-/** What the dashboard needs beyond HostServices: pricing helpers (built from H3's pricer by the caller). */
+/** What the dashboard needs: the host services; the rest is for tests. */
 export interface DashboardOptions {
   extensionUri: vscode.Uri;
   services: HostServices;
+  /** default: built from services.pricer(), the budget setting and the engine's cost aggregates */
   pricing?: () => DashboardPricing;
   calculate?: (input: CalculatorInput) => CalculatorRow[];
-  /** extra filter choices (engine dimensions); default: keys of byEndpoint/byModel over the retention window */
+  /** filter choices; default: engine.dimensions()/timeBounds() when the engine has them, else byEndpoint/byModel keys */
   dimensions?: () => { endpoints: string[]; models: string[]; firstTs: number | null; lastTs: number | null; totalCalls: number };
   now?: () => number;
+}
+
+/** services.pricer() is typed `unknown` in HostServices: accept it only if it looks like H3's Pricer. */
+function asPricer(p: unknown): Pricer | null {
+  const x = p as Partial<Pricer> | null;
+  return x && typeof x === 'object' && typeof x.lookup === 'function' && x.table && Array.isArray(x.table.entries) ? (x as Pricer) : null;
+}
+
+function pricingDeps(s: HostServices): PricingDeps {
+  return {
+    engine: s.engine as DashboardEngine,
+    pricer: () => asPricer(s.pricer()),
+    budget: () => { const b = s.config().budget; return b ? { amount: b.amount, period: b.period, warnAt: [...(b.warnAt ?? [])] } : null; },
+    timeZone: () => s.timeZone(),
+  };
 }
 
 /** How long a computed tab stays fresh for the same (tab, filter): tab switches back and forth cost nothing. */
@@ -38,8 +56,18 @@ const CACHE_MS = 3000;
 export class DashboardController extends Disposable {
   private _panel: DashboardPanel | undefined;
 
-  constructor(private readonly _opts: DashboardOptions) {
+  private readonly _opts: DashboardOptions;
+
+  constructor(opts: DashboardOptions) {
     super();
+    const deps = pricingDeps(opts.services);
+    const engine = opts.services.engine as DashboardEngine;
+    const seen = (): string[] => engine.dimensions?.().models ?? [];
+    this._opts = {
+      ...opts,
+      pricing: opts.pricing ?? ((): DashboardPricing => makeDashboardPricing(deps, seen)),
+      calculate: opts.calculate ?? ((input): CalculatorRow[] => calculatorRows(deps, input)),
+    };
     this._register(vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
         this._adopt(panel, sanitizeUiState(state, this._defaults()));
@@ -283,8 +311,17 @@ class DashboardPanel extends Disposable {
     const s = this._opts.services;
     const tz = s.timeZone();
     let meta: DashboardMeta;
+    const engine = s.engine as DashboardEngine;
     if (this._opts.dimensions) {
-      meta = { ...this._opts.dimensions(), timeZone: tz };
+      const d = this._opts.dimensions();
+      meta = { ...d, endpoints: [...d.endpoints].sort(), models: [...d.models].sort(), timeZone: tz };
+    } else if (engine.dimensions && engine.timeBounds) {
+      const d = engine.dimensions();
+      const tb = engine.timeBounds();
+      meta = {
+        endpoints: [...d.endpoints].sort(), models: [...d.models].sort(), firstTs: tb?.first ?? null, lastTs: tb?.last ?? null, timeZone: tz,
+        totalCalls: tb ? engine.window({ from: tb.first, to: tb.last + 1 }).calls : 0,
+      };
     } else {
       const q = { from: now - s.config().retentionDays * 86_400_000, to: now + 1 };
       const w = s.engine.window(q);

@@ -1,0 +1,145 @@
+// Glue between the engine's cost/cache aggregates (H2, src/core/metrics/cost.ts) and the pricing module (H3:
+// budget status, projections, recommendations, cache savings, calculator), shaped for the dashboard.
+// No vscode import: the controller passes the pricer, the budget and the zone in.
+import type { QueryFilter } from '../../core/model';
+import type { TokenUsageRow } from '../../core/metrics/types';
+import type { Pricer } from '../../core/pricing/pricer';
+import type { BudgetConfig } from '../../core/pricing/types';
+import { budgetStatus } from '../../core/pricing/budget';
+import { projectSpend } from '../../core/pricing/projection';
+import { recommend, type EndpointModelAggregate } from '../../core/pricing/recommendations';
+import { responseCacheSavings, promptCacheSavings, savingsByEndpoint } from '../../core/pricing/savings';
+import { compare } from '../../core/pricing/calculator';
+import type { CalculatorInput, CalculatorRow, ProjectionView, RecommendationView, DashboardFilter } from '../../shared/protocol';
+import { startOfDay, type DashboardEngine, type DashboardPricing } from './assemble';
+
+const DAY = 86_400_000;
+
+/** The engine with its extra aggregates (MonitorEngine has them; the MonitorEngineApi contract does not). */
+export type CostEngine = DashboardEngine;
+
+export interface PricingDeps {
+  engine: CostEngine;
+  pricer(): Pricer | null;
+  budget(): BudgetConfig | null;
+  timeZone(): string;
+}
+
+const CONFIDENCE: Record<string, string> = {
+  none: 'No confidence: there is no complete day of data yet.',
+  low: 'Low confidence: only a few days of data.',
+  medium: 'Medium confidence.',
+  high: 'High confidence: weeks of steady data.',
+};
+
+/** Budget and period-end projection over all calls (a budget is global, whatever the dashboard filter). */
+export function projectionView(d: PricingDeps, now: number): ProjectionView | null {
+  const e = d.engine;
+  if (!e.dailyCost) return null;
+  const tz = d.timeZone();
+  const today = startOfDay(now, tz);
+  // 8 weeks of complete days: enough for weekday factors, and the daily rollup makes it cheap.
+  const days = e.dailyCost({ from: startOfDay(today - 56 * DAY, tz), to: today }).map(x => ({ start: x.day, costUsd: x.costUsd }));
+  const todayCost = e.window({ from: today, to: now + 1 }).costUsd;
+  const budget = d.budget();
+  const period = budget?.period ?? 'month';
+  const p = projectSpend({ days, todayCost, now, timeZone: tz }, period);
+  const confidence = CONFIDENCE[p.confidence] + (p.note ? ` ${p.note}` : '');
+  if (!budget) {
+    return {
+      budgetUsd: null, period, spentUsd: p.periodSoFar, projectedUsd: p.periodTotal, projectedShare: null, status: null,
+      periodEnd: p.periodEnd, assumptions: p.method, confidence,
+    };
+  }
+  const spent = e.window({ from: p.periodStart, to: now + 1 }).costUsd;
+  const recent = e.window({ from: now - 3 * 3_600_000, to: now + 1 });
+  const s = budgetStatus({ budget, now, timeZone: tz, spentInPeriod: spent, recentHourlyRate: recent.costPerHour, days, todayCost });
+  const status = s.exhausted ? 'budget exhausted'
+    : s.runsOutAt !== null ? `runs out around ${new Date(s.runsOutAt).toLocaleString('en-US', { timeZone: tz || undefined })}`
+      : s.levelsCrossed.length ? `passed ${s.levelsCrossed[s.levelsCrossed.length - 1]} % of the budget` : 'within budget';
+  return {
+    budgetUsd: s.amount, period: s.period, spentUsd: s.spent, projectedUsd: s.projectedAtEnd,
+    projectedShare: s.projectedAtEnd !== null && s.amount > 0 ? s.projectedAtEnd / s.amount : null,
+    status, periodEnd: s.periodEnd, assumptions: s.method, confidence,
+  };
+}
+
+const keyOf = (endpoint: string, model: string | null): string => `${endpoint}\u0000${model ?? ''}`;
+
+/** Recommendations from the last 7 days under the filter's endpoint/model (short ranges would extrapolate noise). */
+export function recommendationViews(d: PricingDeps, now: number, filter: DashboardFilter): RecommendationView[] {
+  const e = d.engine;
+  const pricer = d.pricer();
+  if (!e.tokenUsage || !pricer) return [];
+  const q: QueryFilter = { from: now - 7 * DAY, to: now + 1, ...(filter.endpoint ? { endpoint: filter.endpoint } : {}), ...(filter.model ? { model: filter.model } : {}) };
+  const usage = e.tokenUsage(q);
+  const failed = new Map(e.tokenUsage({ ...q, status: 'error' }).map(r => [keyOf(r.endpoint, r.model), r]));
+  const dups = new Map((e.duplicateRequests?.(q) ?? []).map(r => [r.endpoint, r]));
+  // Duplicates are per endpoint; give them to the endpoint's costliest model so they are counted once.
+  const topModel = new Map<string, TokenUsageRow>();
+  for (const r of usage) { const t = topModel.get(r.endpoint); if (!t || r.costUsd > t.costUsd) topModel.set(r.endpoint, r); }
+  const rows: EndpointModelAggregate[] = usage.map(r => {
+    const f = failed.get(keyOf(r.endpoint, r.model));
+    const dup = topModel.get(r.endpoint) === r ? dups.get(r.endpoint) : undefined;
+    return {
+      endpoint: r.endpoint, model: r.model, provider: null, calls: r.calls, pricedCalls: r.calls - r.unpricedCalls, costUsd: r.costUsd,
+      failedCalls: f?.calls ?? 0, failedCostUsd: f?.costUsd ?? 0, usageCalls: r.usageCalls, inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens,
+      cacheWrite1hTokens: r.cacheWrite1hTokens, duplicateCalls: dup?.duplicateCalls ?? 0, duplicateCostUsd: dup?.duplicateCostUsd ?? 0,
+    };
+  });
+  return recommend({ rows, windowDays: 7, at: now }, pricer.table).map(r => ({
+    title: r.title, detail: `${r.detail} (${r.basis}; from the last 7 days)`, savingsUsdPerMonth: r.monthlySavingsUsd,
+  }));
+}
+
+export function cacheSavingsRows(d: PricingDeps, q: QueryFilter): { byEndpoint: { key: string; responseUsd: number | null; promptUsd: number | null }[] } | null {
+  const e = d.engine;
+  if (!e.cacheStats) return null;
+  const rows = e.cacheStats(q, true);
+  const resp = responseCacheSavings(rows.map(r => ({
+    endpoint: r.endpoint, model: r.model, hits: r.responseCacheHits,
+    nonCachedPricedCalls: r.nonCachedCalls - r.nonCachedUnpricedCalls, nonCachedCostUsd: r.nonCachedCostUsd,
+  })));
+  const pricer = d.pricer();
+  const prompt = pricer ? promptCacheSavings(rows.map(r => ({
+    endpoint: r.endpoint, model: r.model === '(none)' ? null : r.model, cacheReadTokens: r.cacheReadTokens,
+    cacheWrite5mTokens: r.cacheWrite5mTokens, cacheWrite1hTokens: r.cacheWrite1hTokens,
+  })), pricer.table, q.to) : [];
+  return { byEndpoint: savingsByEndpoint(resp, prompt).map(s => ({ key: s.endpoint, responseUsd: s.responseCacheSavedUsd, promptUsd: s.promptCacheSavedUsd })) };
+}
+
+/** Models for the calculator: those seen in the logs that have a price, then every row of the price table. */
+export function pricedModels(d: PricingDeps, seen: readonly string[]): string[] {
+  const pricer = d.pricer();
+  if (!pricer) return [];
+  const out = new Set<string>();
+  for (const m of seen) if (pricer.lookup(m)) out.add(m);
+  const table = [...new Set(pricer.table.entries.map(e => e.model))].sort();
+  for (const m of table) out.add(m);
+  return [...out].slice(0, 2000);
+}
+
+export function calculatorRows(d: PricingDeps, input: CalculatorInput): CalculatorRow[] {
+  const pricer = d.pricer();
+  if (!pricer) return input.models.map(model => ({ model, perRequest: null, perDay: null, perMonth: null, note: 'no price table loaded' }));
+  const models = input.models.filter(m => typeof m === 'string' && m.length > 0 && m.length < 300).slice(0, 3);
+  const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : 0);
+  return compare(models, {
+    requestsPerDay: num(input.requestsPerDay), inputTokens: num(input.inputTokens), outputTokens: num(input.outputTokens),
+    cachedShare: Math.min(1, num(input.cachedShare)),
+  }, pricer.table).map(r => ({
+    model: r.resolvedModel && r.resolvedModel !== r.model ? `${r.model} (${r.resolvedModel})` : r.model,
+    perRequest: r.perRequest, perDay: r.perDay, perMonth: r.perMonth, note: r.notes.join('; ') + (r.estimated ? '; estimated' : ''),
+  }));
+}
+
+export function makeDashboardPricing(d: PricingDeps, seenModels: () => readonly string[]): DashboardPricing {
+  return {
+    projection: (_engine, now) => projectionView(d, now),
+    recommendations: (_engine, now, filter) => recommendationViews(d, now, filter),
+    pricedModels: () => pricedModels(d, seenModels()),
+    cacheSavings: q => cacheSavingsRows(d, q),
+    retryCost: q => d.engine.costSummary?.(q).retryCostUsd ?? null,
+  };
+}
