@@ -6,6 +6,7 @@ import type { CallRecord } from '../../src/core/model';
 import { createPricer } from '../../src/core/pricing/pricer';
 import { GENAI_PRICES_VERSION, nameVariants } from '../../src/core/pricing/priceTable';
 import { formatUsd } from '../../src/core/pricing/format';
+import { calcPrice } from '@pydantic/genai-prices';
 
 const T = Date.UTC(2025, 9, 1, 12); // 2025-10-01, after every start-date change used below
 
@@ -141,6 +142,28 @@ describe('pricing: price table (bundled @pydantic/genai-prices data)', () => {
     assert.strictEqual(pricer.price(rec('gemini-1.5-pro', cases[2])).estimated, true);
     // reads capped at the input: 100 tokens all read at 1.25 = 125 / 1e6
     close(pricer.price(rec('gpt-4o', cases[4])).cost_usd, 0.000125);
+  });
+
+  it('applies off-peak (time-of-day, UTC) prices', () => {
+    // deepseek-chat: 0.27 input from 00:30 to 16:30 UTC, 0.135 outside; 1,000,000 input tokens
+    close(pricer.price({ ...rec('deepseek-chat', { input_tokens: 1e6, output_tokens: 0 }), ts: Date.UTC(2025, 2, 1, 10) }).cost_usd, 0.27);
+    close(pricer.price({ ...rec('deepseek-chat', { input_tokens: 1e6, output_tokens: 0 }), ts: Date.UTC(2025, 2, 1, 20) }).cost_usd, 0.135);
+  });
+
+  it('agrees with the library\'s own calcPrice on the hand-worked cases above', () => {
+    // the library takes the same normalised usage (input includes cache reads and writes)
+    const cases: [string, Partial<CallRecord>, Record<string, number>][] = [
+      ['gpt-4o', { input_tokens: 10_000, cache_read_tokens: 4000, output_tokens: 500 }, { input_tokens: 10_000, cache_read_tokens: 4000, output_tokens: 500 }],
+      ['claude-haiku-4-5', { input_tokens: 15_000, cache_read_tokens: 10_000, cache_write_tokens: 3000, cache_write_1h_tokens: 1000, output_tokens: 400 },
+        { input_tokens: 15_000, cache_read_tokens: 10_000, cache_write_tokens: 3000, cache_write_1h_tokens: 1000, output_tokens: 400 }],
+      ['claude-sonnet-4-5', { input_tokens: 200_001, output_tokens: 1000 }, { input_tokens: 200_001, output_tokens: 1000 }],
+      ['o3-mini', { input_tokens: 1000, output_tokens: 3000, reasoning_tokens: 2500 }, { input_tokens: 1000, output_tokens: 3000, output_reasoning_tokens: 2500 }],
+    ];
+    for (const [m, r, u] of cases) {
+      const lib = calcPrice(u, m, { timestamp: new Date(T) });
+      assert.ok(lib, m);
+      assert.ok(Math.abs(pricer.price(rec(m, r)).cost_usd! - lib.total_price) < 1e-12, m);
+    }
   });
 
   it('an unknown model is unpriced (null), never $0; no usage is unpriced', () => {
