@@ -4,7 +4,7 @@
 import type { ReportData } from './reportData';
 import type { BreakdownRow, TimeSeries } from '../metrics/types';
 import {
-  BREAKDOWN_COLUMNS, KPI_ROWS, NO_DATA, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd, modelsBySpend, timeFormatter,
+  BREAKDOWN_COLUMNS, KPI_ROWS, NO_DATA, fmtInt, fmtMs, fmtNum, fmtPct, fmtUsd, modelCost, modelsBySpend, timeFormatter,
 } from './reportFormat';
 
 /** Escape text for HTML content and attribute values. */
@@ -198,8 +198,8 @@ function costSection(data: ReportData, time: (ms: number | null | undefined) => 
     const x = L + slot * i + (slot - bw) / 2;
     let acc = 0;
     models.forEach((m, mi) => {
-      const c = d.byModel[m];
-      if (!(typeof c === 'number' && Number.isFinite(c) && c > 0)) return;
+      const c = modelCost(d.byModel, m);
+      if (!(c > 0)) return;
       const y0 = y(acc), y1 = y(acc + c);
       acc += c;
       svg.push(`<rect x="${r1(x)}" y="${r1(y1)}" width="${r1(bw)}" height="${r1(Math.max(0, y0 - y1))}" fill="${colour(mi)}" data-day="${escapeHtml(d.day)}" data-model="${escapeHtml(m)}" data-v="${c}"><title>${escapeHtml(`${d.day} ${m}: ${fmtUsd(c)}`)}</title></rect>`);
@@ -214,8 +214,8 @@ function costSection(data: ReportData, time: (ms: number | null | undefined) => 
   for (const d of days) {
     out.push(`<tr data-day="${escapeHtml(d.day)}" data-start="${d.start}"><td>${escapeHtml(d.day)}</td>${td('calls', d.calls, fmtInt(d.calls))}`);
     for (const m of models) {
-      const c = d.byModel[m];
-      out.push(`<td data-k="model" data-model="${escapeHtml(m)}"${rawAttr(c ?? 0)}>${escapeHtml(fmtUsd(c ?? 0))}</td>`);
+      const c = modelCost(d.byModel, m);
+      out.push(`<td data-k="model" data-model="${escapeHtml(m)}"${rawAttr(c)}>${escapeHtml(fmtUsd(c))}</td>`);
     }
     out.push(`${td('total', d.total, fmtUsd(d.total))}</tr>`);
   }

@@ -2,7 +2,7 @@
 // escaped so it cannot break a table row or inject HTML or links into a rendered page.
 import type { ReportData } from './reportData';
 import type { BreakdownRow } from '../metrics/types';
-import { BREAKDOWN_COLUMNS, KPI_ROWS, NO_DATA, fmtInt, fmtNum, fmtPct, fmtUsd, modelsBySpend, timeFormatter } from './reportFormat';
+import { BREAKDOWN_COLUMNS, KPI_ROWS, NO_DATA, fmtInt, fmtNum, fmtPct, fmtUsd, modelCost, modelsBySpend, timeFormatter } from './reportFormat';
 
 /** One table cell: newlines become spaces; | \ ` * _ [ ] < > ~ are backslash-escaped. */
 export function escapeMarkdownCell(s: unknown): string {
@@ -35,7 +35,7 @@ export function markdownReport(data: ReportData): string {
     const models = modelsBySpend(data.costPerDay);
     out.push(`\n## Cost per day (${e(tz)})\n\n`);
     out.push(table(['Day', 'Calls', ...models.map(e), 'Total'],
-      data.costPerDay.map(d => [e(d.day), fmtInt(d.calls), ...models.map(m => e(fmtUsd(d.byModel[m] ?? 0))), e(fmtUsd(d.total))])));
+      data.costPerDay.map(d => [e(d.day), fmtInt(d.calls), ...models.map(m => e(fmtUsd(modelCost(d.byModel, m)))), e(fmtUsd(d.total))])));
   }
 
   if (data.series && data.series.points.length) {

@@ -77,6 +77,13 @@ export const BREAKDOWN_COLUMNS: { k: string; label: string; get: (r: import('../
 /** Models of the cost-per-day rows, biggest spend first (the stacking and legend order). */
 export function modelsBySpend(rows: readonly { byModel: Record<string, number> }[]): string[] {
   const tot = new Map<string, number>();
-  for (const r of rows) for (const [m, c] of Object.entries(r.byModel)) tot.set(m, (tot.get(m) ?? 0) + (Number.isFinite(c) ? c : 0));
+  for (const r of rows) for (const [m, c] of Object.entries(r.byModel)) tot.set(m, (tot.get(m) ?? 0) + (typeof c === 'number' && Number.isFinite(c) ? c : 0));
   return [...tot].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(e => e[0]);
+}
+
+/** A model's cost in a day row; own keys only, since model names are untrusted ("constructor", "__proto__"). */
+export function modelCost(byModel: Record<string, number>, model: string): number {
+  if (!Object.prototype.hasOwnProperty.call(byModel, model)) return 0;
+  const c = byModel[model];
+  return typeof c === 'number' && Number.isFinite(c) ? c : 0;
 }
