@@ -127,6 +127,18 @@ describe('pricing: projections', () => {
     assert.ok(p.method.includes('last 7 complete days'));
   });
 
+  it('data starts at the first day with calls: a zero-filled range does not dilute the rate', () => {
+    // 56 days given, only the last 3 (May 29..31) had calls: $10, $10, $10 -> rate 10/day, no weekday pattern
+    const costs = [...new Array(53).fill(0), 10, 10, 10];
+    const p = projectSpend({ days: days('UTC', 2024, 4, 6, costs), todayCost: 0, now: Z('2024-06-01T00:00:00Z'), timeZone: 'UTC' });
+    close(p.dailyRate, 10);
+    assert.strictEqual(p.weekdayFactors, null);
+    close(p.periodTotal, 300); // June: 30 days x 10
+    // a day with calls but $0 counts as data: 4 days (0, 10, 10, 10) -> 30 / 4 = 7.5
+    const withCalls = days('UTC', 2024, 4, 6, costs).map((d, i) => ({ ...d, calls: i >= 52 ? 5 : 0 }));
+    close(projectSpend({ days: withCalls, todayCost: 0, now: Z('2024-06-01T00:00:00Z'), timeZone: 'UTC' }).dailyRate, 7.5);
+  });
+
   it('less than a day of data: today\'s pace, with a note', () => {
     // $0.50 by 06:00 = 2/day; 0.5 + 2 x 0.75 + 30 x 2 = 62
     const p = projectSpend({ days: [], todayCost: 0.5, now: Z('2024-05-01T06:00:00Z'), timeZone: 'UTC' });

@@ -58,7 +58,8 @@ export function projectionPlan(input: ProjectionInput, horizonDays: number): Pro
     const n = dayNo(d.start, tz);
     const c = Number.isFinite(d.costUsd) && d.costUsd > 0 ? d.costUsd : 0;
     byDay.set(n, (byDay.get(n) ?? 0) + c);
-    if (first === null || n < first) first = n;
+    const hasData = c > 0 || (typeof d.calls === 'number' && d.calls > 0);
+    if (hasData && (first === null || n < first)) first = n;
   }
   const complete = first === null ? 0 : todayNo - first;
   const costOf = (n: number): number => byDay.get(n) ?? 0;

@@ -127,10 +127,15 @@ export interface DailyCost {
   /** UTC epoch ms of the day's local 00:00 */
   start: number;
   costUsd: number;
+  /** calls that day, when known: a day with calls but $0 still counts as data */
+  calls?: number;
 }
 
 export interface ProjectionInput {
-  /** complete days before today, oldest first (days without calls may be missing: they count as 0 once inside the covered range) */
+  /**
+   * complete days before today. The data starts at the first day with calls (or cost): days before it
+   * are ignored, so a zero-filled range is fine; missing or empty days after it count as $0.
+   */
   days: DailyCost[];
   /** cost of today so far */
   todayCost: number;
