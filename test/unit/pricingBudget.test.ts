@@ -99,6 +99,22 @@ describe('pricing: budget status', () => {
     assert.strictEqual(s.runsOutAt, null);
   });
 
+  it('a weekly budget runs Monday to Monday in the display zone', () => {
+    // Wed 2024-07-10 12:00 CEST; week = Mon 07-08 00:00 CEST (07-07T22:00Z) .. Mon 07-15 (07-14T22:00Z)
+    // July 1..9 at $1/day, today $0.50 by noon; spent this week 1 + 1 + 0.5 = 2.5
+    // projected 2.5 + rest of today 0.5 + Thu..Sun 4 x 1 = 7
+    const s = budgetStatus({
+      budget: { amount: 5, period: 'week' }, now: Z('2024-07-10T10:00:00Z'), timeZone: 'Europe/Berlin', spentInPeriod: 2.5,
+      days: days('Europe/Berlin', 2024, 7, 1, new Array(9).fill(1)), todayCost: 0.5,
+    });
+    assert.strictEqual(s.periodStart, Z('2024-07-07T22:00:00Z'));
+    assert.strictEqual(s.periodEnd, Z('2024-07-14T22:00:00Z'));
+    close(s.projectedAtEnd, 7);
+    // 2.5 left: 0.5 today, 1 Thursday, 1 Friday -> at the end of Friday, Sat 00:00 CEST
+    assert.strictEqual(s.runsOutAt, Z('2024-07-12T22:00:00Z'));
+    assert.deepStrictEqual(s.levelsCrossed, [50]);
+  });
+
   it('a monthly budget projects from the daily series and finds when it runs out', () => {
     // April 1..10 at $2/day, today (11th) $1 by noon; spent 21. Rate = 2/day (last 7 days).
     // rest of today 2 x 0.5 = 1; 12th..30th = 19 days x 2 = 38; projected 21 + 1 + 38 = 60
