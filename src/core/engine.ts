@@ -37,6 +37,8 @@ export interface EngineOptions {
   log?: (message: string) => void;
   /** prices calls at ingest; without one, only costs written in the logs are known */
   pricer?: RecordPricer;
+  /** 'exact' computes percentiles of long ranges from raw rows too (slower; for one-off reports). Default 'auto'. */
+  percentiles?: 'auto' | 'exact';
 }
 
 export interface MonitorEngineApi {

@@ -52,7 +52,7 @@ export class MonitorEngine implements MonitorEngineApi {
   private ingesting: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly store: CallStore, private readonly opts: EngineOptions, private readonly readerFactory: ReaderFactory) {
-    this.ctx = { store, timeZone: opts.timeZone };
+    this.ctx = { store, timeZone: opts.timeZone, exactPercentiles: opts.percentiles === 'exact' };
     this.pricer = opts.pricer;
   }
 

@@ -10,6 +10,8 @@ export interface QueryContext {
   store: CallStore;
   /** IANA zone for day buckets; undefined = the machine's zone */
   timeZone?: string;
+  /** always compute percentiles from raw rows (the CLI: one-off reports, no 10 ms budget) */
+  exactPercentiles?: boolean;
 }
 
 /** Ranges up to this length are answered from raw rows (exact percentiles). */
@@ -174,7 +176,7 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   const long = to - from > RAW_RANGE_MS;
   const histHourOk = !cf.needsRaw && !cf.hasDims && dims.length === 0 && (grain === undefined || grain % HOUR_MS === 0);
   const histDayOk = !cf.needsRaw && !dims.includes('p') && grain === undefined;
-  if (!long || (!histHourOk && !histDayOk)) {
+  if (!long || ctx.exactPercentiles || (!histHourOk && !histDayOk)) {
     rawRows(from, to, (k, v) => {
       let d = dists.get(k) as ExactDist | undefined;
       if (!d) { d = new ExactDist(); dists.set(k, d); }

@@ -60,7 +60,7 @@ export interface StoreOptions {
   file?: string;
   /** raw rows older than this are deleted */
   retentionDays: number;
-  /** hour/day rollups are kept this long (default 400) */
+  /** hour/day rollups are kept this long (default 400, never less than retentionDays) */
   rollupRetentionDays?: number;
   log?: (message: string) => void;
 }
@@ -396,7 +396,7 @@ export class CallStore {
    */
   applyRetention(now: number): number {
     const cutoff = now - this.opts.retentionDays * DAY_MS;
-    const rollCutoff = now - (this.opts.rollupRetentionDays ?? 400) * DAY_MS;
+    const rollCutoff = now - Math.max(this.opts.rollupRetentionDays ?? 400, this.opts.retentionDays) * DAY_MS;
     const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
     if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) return 0;
     this.db.exec('BEGIN');

@@ -1,0 +1,79 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PassThrough } from 'stream';
+import { main, parseArgs, ReportData } from '../../src/cli';
+
+const wasmBinary = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+const fixture = (f: string): string => path.join(process.cwd(), 'test/fixtures', f);
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough(), err = new PassThrough();
+  let o = '', e = '';
+  out.on('data', (c: Buffer) => { o += c.toString(); });
+  err.on('data', (c: Buffer) => { e += c.toString(); });
+  const code = await main(argv, { out, err, wasmBinary, now: () => Date.UTC(2025, 2, 5) });
+  return { code, out: o, err: e };
+}
+
+describe('cli', () => {
+  it('report --format json on fixtures: totals worked out by hand', async () => {
+    const r = await run(['report', fixture('openai-chat.jsonl'), fixture('malformed.jsonl'), '--format', 'json', '--tz', 'UTC']);
+    assert.strictEqual(r.code, 0, r.err);
+    const d = JSON.parse(r.out) as ReportData;
+    // openai-chat.jsonl: 3 calls (one 429); malformed.jsonl: 3 valid lines (1, 7, 9), 5 skipped (lines 2-6)
+    assert.strictEqual(d.files, 2);
+    assert.strictEqual(d.totals.calls, 6);
+    assert.strictEqual(d.totals.errors, 1);
+    // latencies 812, 2400.5, 95 and 5, 7 (line 7's "fast" is no latency): sorted 5, 7, 95, 812, 2400.5
+    assert.strictEqual(d.totals.latency.n, 5);
+    assert.strictEqual(d.totals.latency.avg, (812 + 2400.5 + 95 + 5 + 7) / 5);
+    assert.strictEqual(d.totals.latency.p50, 95); // rank ceil(2.5) = 3
+    assert.strictEqual(d.totals.latency.p95, 2400.5); // rank ceil(4.75) = 5
+    assert.strictEqual(d.totals.latency.method, 'exact');
+    assert.strictEqual(d.totals.inputTokens, 1200 + 500);
+    assert.strictEqual(d.totals.promptCacheTokenShare, 1024 / 1700);
+    // range: earliest call 2025-03-04T10:01+01:00 = 09:01Z, latest 10:00:05.250Z (to is exclusive)
+    assert.strictEqual(d.from, Date.UTC(2025, 2, 4, 9, 1));
+    assert.strictEqual(d.to, Date.UTC(2025, 2, 4, 10, 0, 5, 250) + 1);
+    assert.deepStrictEqual(d.endpoints.map(e => [e.key, e.calls]), [['/v1/chat/completions', 3], ['/ok', 2], ['/wrong-types', 1]]);
+    // priced: the two successful OpenAI calls; unpriced: the 429 (no usage) and the three without a model
+    assert.strictEqual(d.totals.unpricedCalls, 4);
+    assert.ok(d.totals.costUsd > 0);
+    const bad = d.sources.find(s => s.path.endsWith('malformed.jsonl'))!;
+    assert.strictEqual(bad.skipped, 5);
+    assert.deepStrictEqual(bad.problems.map(p => p.line), [2, 3, 4, 5, 6]);
+  });
+
+  it('text report lists totals, tables and skipped lines with file:line', async () => {
+    const r = await run(['report', fixture('malformed.jsonl')]);
+    assert.strictEqual(r.code, 0);
+    assert.match(r.out, /calls\s+3\n/);
+    assert.match(r.out, /By endpoint/);
+    assert.match(r.out, /malformed\.jsonl:2: malformed JSON/);
+  });
+
+  it('--since counts back from now', async () => {
+    // now is 2025-03-05T00:00Z: the last 24 h hold all six calls of 4 March
+    const r = await run(['report', fixture('openai-chat.jsonl'), fixture('malformed.jsonl'), '--since', '24h', '--format=json']);
+    assert.strictEqual((JSON.parse(r.out) as ReportData).totals.calls, 6);
+  });
+
+  it('usage errors exit with 2, --help with 0', async () => {
+    assert.strictEqual((await run([])).code, 2);
+    assert.strictEqual((await run(['nope'])).code, 2);
+    assert.strictEqual((await run(['report'])).code, 2);
+    assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--since', '3d'])).code, 2);
+    assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--format', 'xml'])).code, 2);
+    assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--tz', 'Mars/Olympus'])).code, 2);
+    assert.strictEqual((await run(['report', '/no/such/file'])).code, 2);
+    const help = await run(['report', '--help']);
+    assert.strictEqual(help.code, 0);
+    assert.match(help.out, /--since/);
+  });
+
+  it('parseArgs keeps unknown options for the subcommand', () => {
+    const p = parseArgs(['a', '--out', 'x.csv', '--since', '7d', 'b', '--endpoint=/e']);
+    assert.deepStrictEqual([p.paths, p.since, p.rest], [['a', 'b'], '7d', ['--out', 'x.csv', '--endpoint=/e']]);
+  });
+});
