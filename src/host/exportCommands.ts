@@ -59,8 +59,8 @@ export class ExportCommands {
     if (d) {
       return d;
     }
-    const now = this._now();
-    return { from: now - DAY, to: now + 1 };
+    const to = this._now() + 1;
+    return { from: to - DAY, to };
   }
 
   async exportCalls(kind: 'csv' | 'jsonl', args?: ExportArgs): Promise<ExportResult | undefined> {

@@ -35,14 +35,20 @@ export type EndpointNode =
   | { kind: 'status'; endpoint: string; label: string; count: number; ok: boolean }
   | { kind: 'message'; text: string };
 
-/** "1,204 calls · 99.2 % · p95 840 ms · $3.12" (segments with no data are left out). */
-export function endpointDescription(r: BreakdownRow): string {
+/** Ranges longer than this get approximate percentiles from the engine (latency histograms). */
+const EXACT_PERCENTILE_MS = 86_400_000;
+
+/**
+ * "1,204 calls · 99.2 % · p95 840 ms · $3.12" (segments with no data are left out); an approximate
+ * p95 (ranges over 24 h) reads "p95 ≈840 ms".
+ */
+export function endpointDescription(r: BreakdownRow, approx = false): string {
   const parts = [`${formatCount(r.calls)} ${r.calls === 1 ? 'call' : 'calls'}`];
   if (r.successRate !== null) {
     parts.push(formatRatio(r.successRate));
   }
   if (r.p95 !== null) {
-    parts.push(`p95 ${formatMs(r.p95)}`);
+    parts.push(`p95 ${approx ? '≈' : ''}${formatMs(r.p95)}`);
   }
   const priced = r.calls - r.unpricedCalls;
   if (priced > 0) {
@@ -82,6 +88,11 @@ export class EndpointsTree extends Disposable implements vscode.TreeDataProvider
     return s && s in ENDPOINT_SORTS ? (s as EndpointSort) : 'cost';
   }
 
+  /** percentiles of the current range are approximate (histograms) */
+  get approx(): boolean {
+    return ENDPOINT_RANGES[this.range].ms > EXACT_PERCENTILE_MS;
+  }
+
   get range(): EndpointRange {
     const r = this.state.get<string>(RANGE_KEY);
     return r && r in ENDPOINT_RANGES ? (r as EndpointRange) : '24h';
@@ -99,8 +110,10 @@ export class EndpointsTree extends Disposable implements vscode.TreeDataProvider
 
   /** The query filter of the view's range (what exports use when the dashboard is closed). */
   filter(): QueryFilter {
-    const now = this.now();
-    return { from: now - ENDPOINT_RANGES[this.range].ms, to: now + 1 };
+    // half-open [from, to) of exactly the range's length, ending just after now (a call stamped now
+    // counts): a 24 h window stays within the engine's exact-percentile limit
+    const to = this.now() + 1;
+    return { from: to - ENDPOINT_RANGES[this.range].ms, to };
   }
 
   refresh(): void {
@@ -158,8 +171,8 @@ export class EndpointsTree extends Disposable implements vscode.TreeDataProvider
         const r = node.row;
         const item = new vscode.TreeItem(r.key, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `endpoint:${r.key}`;
-        item.description = endpointDescription(r);
-        item.tooltip = rowTooltip(r, `Endpoint ${'`'}${r.key.replace(/`/g, "'")}${'`'}`, rangeLabel, ENDPOINT_SORTS[this.sort]);
+        item.description = endpointDescription(r, this.approx);
+        item.tooltip = rowTooltip(r, `Endpoint ${'`'}${r.key.replace(/`/g, "'")}${'`'}`, rangeLabel, this.approx, ENDPOINT_SORTS[this.sort]);
         item.contextValue = TREE_ITEM_CONTEXT.endpoint;
         const errorRate = r.calls ? r.errors / r.calls : 0;
         item.iconPath = errorRate >= 0.05
@@ -177,8 +190,8 @@ export class EndpointsTree extends Disposable implements vscode.TreeDataProvider
       case 'model': {
         const item = new vscode.TreeItem(node.row.key, vscode.TreeItemCollapsibleState.None);
         item.id = `model:${node.endpoint}:${node.row.key}`;
-        item.description = endpointDescription(node.row);
-        item.tooltip = rowTooltip(node.row, `Model ${'`'}${node.row.key.replace(/`/g, "'")}${'`'} on this endpoint`, rangeLabel);
+        item.description = endpointDescription(node.row, this.approx);
+        item.tooltip = rowTooltip(node.row, `Model ${'`'}${node.row.key.replace(/`/g, "'")}${'`'} on this endpoint`, rangeLabel, this.approx);
         item.iconPath = new vscode.ThemeIcon('hubot');
         return item;
       }
@@ -197,7 +210,7 @@ export class EndpointsTree extends Disposable implements vscode.TreeDataProvider
   }
 }
 
-function rowTooltip(r: BreakdownRow, title: string, rangeLabel: string, sortLabel?: string): vscode.MarkdownString {
+function rowTooltip(r: BreakdownRow, title: string, rangeLabel: string, approx: boolean, sortLabel?: string): vscode.MarkdownString {
   const priced = r.calls - r.unpricedCalls;
   const md = new vscode.MarkdownString(undefined, false);
   md.isTrusted = false;
@@ -216,6 +229,9 @@ function rowTooltip(r: BreakdownRow, title: string, rangeLabel: string, sortLabe
     `| Response-cache hit rate | ${formatRatio(r.responseCacheHitRate)} |`,
     `| Prompt-cache token share | ${formatRatio(r.promptCacheTokenShare)} |`,
   ].join('\n'));
-  md.appendMarkdown(`\n\np95: nearest rank over the raw latencies of the range.${sortLabel ? ` Sorted by ${sortLabel.toLowerCase()}.` : ''}`);
+  const method = approx
+    ? 'approximate, from latency histograms (within 2 %)'
+    : 'nearest rank over the raw latencies of the range';
+  md.appendMarkdown(`\n\np95: ${method}.${sortLabel ? ` Sorted by ${sortLabel.toLowerCase()}.` : ''}`);
   return md;
 }
