@@ -64,14 +64,27 @@ function csvBool(v: boolean | null | undefined): string {
   return v === true ? 'true' : v === false ? 'false' : '';
 }
 
-function csvLine(r: CallRecord, iso: string): string {
-  return iso + ',' + csvNum(r.ts) + ',' + csvText(r.endpoint) + ',' + csvText(r.function_name) + ',' + csvText(r.provider) + ',' +
-    csvText(r.model) + ',' + csvText(r.method) + ',' + csvNum(r.status_code) + ',' + csvBool(r.success) + ',' +
-    csvText(r.error_type) + ',' + csvText(r.request_id) + ',' + csvText(r.trace_id) + ',' + csvNum(r.retry_count) + ',' +
-    csvText(r.priority) + ',' + csvNum(r.latency_ms) + ',' + csvNum(r.ttft_ms) + ',' + csvNum(r.input_tokens) + ',' +
-    csvNum(r.output_tokens) + ',' + csvNum(r.cache_read_tokens) + ',' + csvNum(r.cache_write_tokens) + ',' +
+/** Remembers the last cell of a column: endpoint, model, provider... repeat row after row. */
+class LastCell {
+  private key: string | null | undefined = undefined;
+  private cell = '';
+  text(v: string | null): string {
+    if (v === this.key) return this.cell;
+    this.key = v;
+    return (this.cell = csvText(v));
+  }
+}
+
+function lineWriter(): (r: CallRecord, iso: string) => string {
+  const endpoint = new LastCell(), fn = new LastCell(), provider = new LastCell(), model = new LastCell(), method = new LastCell();
+  const errorType = new LastCell(), priority = new LastCell(), source = new LastCell();
+  return (r, iso) => iso + ',' + csvNum(r.ts) + ',' + endpoint.text(r.endpoint) + ',' + fn.text(r.function_name) + ',' +
+    provider.text(r.provider) + ',' + model.text(r.model) + ',' + method.text(r.method) + ',' + csvNum(r.status_code) + ',' +
+    csvBool(r.success) + ',' + errorType.text(r.error_type) + ',' + csvText(r.request_id) + ',' + csvText(r.trace_id) + ',' +
+    csvNum(r.retry_count) + ',' + priority.text(r.priority) + ',' + csvNum(r.latency_ms) + ',' + csvNum(r.ttft_ms) + ',' +
+    csvNum(r.input_tokens) + ',' + csvNum(r.output_tokens) + ',' + csvNum(r.cache_read_tokens) + ',' + csvNum(r.cache_write_tokens) + ',' +
     csvNum(r.cache_write_1h_tokens) + ',' + csvBool(r.cache_write_split_known) + ',' + csvNum(r.reasoning_tokens) + ',' +
-    csvBool(r.response_cache_hit) + ',' + csvNum(r.cost_usd) + ',' + csvText(r.cost_source) + ',' + csvBool(isCostEstimated(r)) + ',' +
+    csvBool(r.response_cache_hit) + ',' + csvNum(r.cost_usd) + ',' + source.text(r.cost_source) + ',' + csvBool(isCostEstimated(r)) + ',' +
     csvBool(r.batch) + ',' + csvText(r.request_hash) + ',' + csvBool(r.zone_assumed) + CRLF;
 }
 
@@ -79,9 +92,10 @@ function csvLine(r: CallRecord, iso: string): string {
 export function* csvRows(records: Iterable<CallRecord>, opts: ExportOptions): Generator<string, void, undefined> {
   const iso = new IsoFormatter(opts.timeZone);
   const size = opts.chunkSize ?? 65_536;
+  const line = lineWriter();
   let buf = CSV_COLUMNS.join(',') + CRLF;
   for (const r of records) {
-    buf += csvLine(r, iso.format(r.ts));
+    buf += line(r, iso.format(r.ts));
     if (buf.length >= size) { yield buf; buf = ''; }
   }
   if (buf.length > 0) yield buf;
