@@ -258,7 +258,7 @@ export class LogReader {
       for (const path of pending) {
         if (plan.has(path)) continue;
         const own = this.cps.get(path);
-        if (own && !live.has(path) && own.mirrorOf === null && [...probes.values()].some(q => q.path !== path && !plan.has(q.path) && q.exists && holds(own, q))) {
+        if (own && !live.has(path) && own.mirrorOf === null && pending.some(q => q !== path && !plan.has(q) && holds(own, probes.get(q)!))) {
           // our old content sits at another path still to be planned: let that one claim it first
           continue;
         }
@@ -289,21 +289,27 @@ export class LogReader {
       plan.set(path, { kind: 'read', reset: own !== undefined });
     }
 
-    const results: SourceResult[] = [];
-    for (const path of unique) {
+    // Inheritors first: their renamedFrom moves the old records away before the old path (now a new
+    // file whose offsets start again at 0) delivers anything.
+    // Among inheritors, planning order is chain order (app.log.2 claimed app.log.1's records before
+    // app.log.1 claimed app.log's), which is the order the re-keying must happen in.
+    const planned = [...plan.keys()];
+    const order = [...planned.filter(x => plan.get(x)!.renamedFrom), ...unique.filter(x => !plan.get(x)!.renamedFrom)];
+    const byPath = new Map<string, SourceResult>();
+    for (const path of order) {
       const p = probes.get(path)!;
       const item = plan.get(path)!;
       const prevFormat = this.cps.get(path)?.format ?? 'unknown';
       if (item.kind === 'missing') {
-        results.push(emptyResult(path, prevFormat, p.error === 'missing' ? 'missing' : 'error',
+        byPath.set(path, emptyResult(path, prevFormat, p.error === 'missing' ? 'missing' : 'error',
           p.error === 'missing' ? [] : [{ file: path, line: 0, reason: `cannot read: ${p.error}` }]));
         continue;
       }
-      if (item.kind === 'mirror') { results.push(emptyResult(path, prevFormat, 'mirror', [])); continue; }
-      if (this.opts.signal?.aborted) { results.push(emptyResult(path, prevFormat, 'unchanged', [])); continue; }
-      results.push(await this.readOne(p, item.cp, item.reset, item.renamedFrom, sink));
+      if (item.kind === 'mirror') { byPath.set(path, emptyResult(path, prevFormat, 'mirror', [])); continue; }
+      if (this.opts.signal?.aborted) { byPath.set(path, emptyResult(path, prevFormat, 'unchanged', [])); continue; }
+      byPath.set(path, await this.readOne(p, item.cp, item.reset, item.renamedFrom, sink));
     }
-    return results;
+    return unique.map(path => byPath.get(path)!);
   }
 
   private findCopySource(p: Probe, path: string): Checkpoint | undefined {
@@ -372,11 +378,19 @@ export class LogReader {
       const t = parser.take();
       if (!force && t.records.length === 0) return true;
       if (t.records.length === 0 && t.problems.length === 0 && t.skipped === 0 && !(firstBatch && (reset || renamedFrom))) return true;
-      const batch: ReadBatch = { path: p.path, format: sniffed.format, records: t.records, problems: t.problems, skipped: t.skipped, zoneAssumed: t.zoneAssumed, reset: firstBatch && reset };
-      if (firstBatch && renamedFrom) batch.renamedFrom = renamedFrom;
-      if (!(await this.safeSink(sink, batch, result.problems))) { sinkFailed = true; return false; }
-      firstBatch = false;
-      result.records += t.records.length;
+      // one chunk can hold more than a batch: slice so the sink never gets more than batchSize records
+      for (let k = 0; k === 0 || k < t.records.length; k += batchSize) {
+        const last = k + batchSize >= t.records.length;
+        const batch: ReadBatch = {
+          path: p.path, format: sniffed.format, records: k === 0 && last ? t.records : t.records.slice(k, k + batchSize),
+          problems: last ? t.problems : [], skipped: last ? t.skipped : 0, zoneAssumed: 0, reset: firstBatch && reset,
+        };
+        for (const r of batch.records) if (r.zone_assumed) batch.zoneAssumed++;
+        if (firstBatch && renamedFrom) batch.renamedFrom = renamedFrom;
+        if (!(await this.safeSink(sink, batch, result.problems))) { sinkFailed = true; return false; }
+        firstBatch = false;
+        result.records += batch.records.length;
+      }
       result.skipped += t.skipped;
       result.zoneAssumed += t.zoneAssumed;
       for (const pr of t.problems) if (result.problems.length < (this.opts.maxProblemsPerSource ?? DEFAULT_LIMITS.maxProblems)) result.problems.push(pr);

@@ -1,0 +1,287 @@
+// Tailing without double counting: append, partial lines, truncation, replacement, rotation, restart.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult } from '../../src/core/ingest/logReader';
+import { OriginRecord } from '../../src/core/model';
+
+/** A tiny store with the documented semantics: re-key renamedFrom, then reset, then add. */
+class MiniStore {
+  rows = new Map<string, OriginRecord[]>();
+  batches: ReadBatch[] = [];
+  sink = (b: ReadBatch): void => {
+    this.batches.push(b);
+    if (b.renamedFrom) {
+      const moved = this.rows.get(b.renamedFrom) ?? [];
+      this.rows.delete(b.renamedFrom);
+      this.rows.set(b.path, [...(this.rows.get(b.path) ?? []), ...moved]);
+    }
+    if (b.reset) this.rows.set(b.path, []);
+    const list = this.rows.get(b.path) ?? [];
+    for (const r of b.records) {
+      // identity = source + offset: a second insert would be a double count
+      assert.ok(!list.some(x => x.offset === r.offset), `double insert ${b.path}@${r.offset}`);
+      list.push(r);
+    }
+    this.rows.set(b.path, list);
+  };
+  endpoints(): string[] {
+    return [...this.rows.values()].flat().map(r => r.endpoint).sort();
+  }
+}
+
+let dir: string;
+const line = (ep: string, sec = 0): string => JSON.stringify({ ts: `2025-03-04T10:00:${String(sec).padStart(2, '0')}Z`, endpoint: ep, latency_ms: 10, pad: 'x'.repeat(60) }) + '\n';
+const p = (name: string): string => path.join(dir, name);
+async function read(r: LogReader, store: MiniStore, paths: string[]): Promise<SourceResult[]> {
+  return r.readNew(paths.map(p), store.sink);
+}
+
+describe('ingest: LogReader tailing', () => {
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-ingest-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('reads appended lines once, with exact offsets and line numbers', async () => {
+    const a = line('/a'), b = line('/b'), c = line('/c');
+    fs.writeFileSync(p('app.jsonl'), a + b);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    let res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].records, 2);
+    fs.appendFileSync(p('app.jsonl'), c);
+    res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].records, 1);
+    assert.strictEqual(res[0].bytesRead, c.length);
+    const rows = s.rows.get(p('app.jsonl'))!;
+    assert.deepStrictEqual(rows.map(x => [x.endpoint, x.offset, x.line]), [['/a', 0, 1], ['/b', a.length, 2], ['/c', a.length + b.length, 3]]);
+    assert.strictEqual(r.checkpoints()[0].offset, a.length + b.length + c.length);
+    res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].records, 0);
+  });
+
+  it('a partial last line waits until it is complete', async () => {
+    const a = line('/a'), b = line('/b');
+    fs.writeFileSync(p('app.jsonl'), a + b.slice(0, 20));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.jsonl']);
+    assert.strictEqual(r.checkpoints()[0].offset, a.length); // stays before the partial line
+    assert.strictEqual(s.endpoints().length, 1);
+    fs.appendFileSync(p('app.jsonl'), b.slice(20));
+    const res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].records, 1);
+    assert.deepStrictEqual(s.rows.get(p('app.jsonl'))!.map(x => [x.offset, x.line]), [[0, 1], [a.length, 2]]);
+    assert.strictEqual(res[0].skipped, 0);
+  });
+
+  it('a complete object without its newline is read once; the late newline adds nothing', async () => {
+    const a = line('/a');
+    fs.writeFileSync(p('app.jsonl'), a.trimEnd());
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    assert.strictEqual((await read(r, s, ['app.jsonl']))[0].records, 1);
+    fs.appendFileSync(p('app.jsonl'), '\n' + line('/b'));
+    assert.strictEqual((await read(r, s, ['app.jsonl']))[0].records, 1);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b']);
+  });
+
+  it('truncation (shrunk in place) resets the source and reads from 0', async () => {
+    fs.writeFileSync(p('app.jsonl'), line('/a') + line('/b') + line('/c'));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.jsonl']);
+    fs.truncateSync(p('app.jsonl'), 0);
+    fs.appendFileSync(p('app.jsonl'), line('/z'));
+    const res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].reset, true);
+    assert.strictEqual(res[0].records, 1);
+    assert.deepStrictEqual(s.endpoints(), ['/z']);
+    assert.strictEqual(s.batches.at(-1)!.reset, true);
+  });
+
+  it('a replaced file (other content) resets; same-size rewrite with other first bytes too', async () => {
+    fs.writeFileSync(p('app.jsonl'), line('/a') + line('/b'));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.jsonl']);
+    fs.writeFileSync(p('tmp'), line('/x') + line('/y') + line('/w'));
+    fs.renameSync(p('tmp'), p('app.jsonl'));
+    const res = await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual([res[0].reset, res[0].records], [true, 3]);
+    assert.deepStrictEqual(s.endpoints(), ['/w', '/x', '/y']);
+  });
+
+  it('rotation by rename: the rotated file reads only its new bytes, the new file from 0, nothing lost', async () => {
+    const a = line('/a', 1), b = line('/b', 2);
+    fs.writeFileSync(p('app.log'), a + b);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.appendFileSync(p('app.log'), line('/c', 3)); // written just before rotation, not read yet
+    fs.renameSync(p('app.log'), p('app.log.1'));
+    fs.writeFileSync(p('app.log'), line('/d', 4));
+    const res = await read(r, s, ['app.log', 'app.log.1']);
+    const byPath = new Map(res.map(x => [path.basename(x.path), x]));
+    assert.deepStrictEqual([byPath.get('app.log')!.records, byPath.get('app.log')!.reset], [1, false]);
+    assert.deepStrictEqual([byPath.get('app.log.1')!.records, byPath.get('app.log.1')!.renamedFrom], [1, p('app.log')]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c', '/d']); // 4 calls, each once
+    const rotated = s.rows.get(p('app.log.1'))!;
+    assert.deepStrictEqual(rotated.map(x => x.offset), [0, a.length, a.length + b.length]);
+  });
+
+  it('a gzipped rotated copy is not read again (only bytes beyond the checkpoint)', async () => {
+    const a = line('/a', 1), b = line('/b', 2), c = line('/c', 3);
+    fs.writeFileSync(p('app.log'), a + b);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.writeFileSync(p('app.log.1.gz'), zlib.gzipSync(Buffer.from(a + b + c)));
+    fs.writeFileSync(p('app.log'), line('/d', 4));
+    const res = await read(r, s, ['app.log.1.gz', 'app.log']);
+    assert.deepStrictEqual(res.map(x => [path.basename(x.path), x.records, x.reset]), [['app.log.1.gz', 1, false], ['app.log', 1, false]]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c', '/d']);
+    assert.strictEqual(s.rows.get(p('app.log.1.gz'))!.find(x => x.endpoint === '/c')!.offset, a.length + b.length);
+    // unchanged gz: nothing more
+    const again = await read(r, s, ['app.log.1.gz', 'app.log']);
+    assert.deepStrictEqual(again.map(x => x.records), [0, 0]);
+  });
+
+  it('two-step rotation (log.1 -> log.2, log -> log.1) keeps every call once', async () => {
+    fs.writeFileSync(p('app.log'), line('/a', 1));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.renameSync(p('app.log'), p('app.log.1'));
+    fs.writeFileSync(p('app.log'), line('/b', 2));
+    await read(r, s, ['app.log', 'app.log.1']);
+    fs.renameSync(p('app.log.1'), p('app.log.2'));
+    fs.renameSync(p('app.log'), p('app.log.1'));
+    fs.writeFileSync(p('app.log'), line('/c', 3));
+    const res = await read(r, s, ['app.log', 'app.log.1', 'app.log.2']);
+    assert.deepStrictEqual(res.map(x => x.records), [1, 0, 0]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
+    assert.deepStrictEqual(s.rows.get(p('app.log.2'))!.map(x => x.endpoint), ['/a']);
+  });
+
+  it('a copy of a live file is a mirror: nothing read twice', async () => {
+    fs.writeFileSync(p('app.log'), line('/a') + line('/b'));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.copyFileSync(p('app.log'), p('backup.log'));
+    fs.appendFileSync(p('app.log'), line('/c'));
+    const res = await read(r, s, ['app.log', 'backup.log']);
+    assert.deepStrictEqual(res.map(x => [x.records, x.status]), [[1, 'read'], [0, 'mirror']]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
+  });
+
+  it('copytruncate: the copy takes over the unread tail, the truncated file restarts', async () => {
+    const a = line('/a'), b = line('/b');
+    fs.writeFileSync(p('app.log'), a);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.appendFileSync(p('app.log'), b);
+    fs.copyFileSync(p('app.log'), p('app.log.1'));
+    fs.truncateSync(p('app.log'), 0);
+    fs.appendFileSync(p('app.log'), line('/c'));
+    const res = await read(r, s, ['app.log', 'app.log.1']);
+    assert.deepStrictEqual(res.map(x => [x.records, x.reset]), [[1, false], [1, false]]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
+  });
+
+  it('restart from saved checkpoints reads only new bytes', async () => {
+    const a = line('/a'), b = line('/b');
+    fs.writeFileSync(p('app.jsonl'), a);
+    const s = new MiniStore();
+    const r1 = new LogReader([], { timeZone: 'UTC' });
+    await read(r1, s, ['app.jsonl']);
+    const saved = JSON.parse(JSON.stringify(r1.checkpoints())) as Checkpoint[];
+    fs.appendFileSync(p('app.jsonl'), b);
+    const r2 = new LogReader(saved, { timeZone: 'UTC' });
+    const res = await read(r2, s, ['app.jsonl']);
+    assert.deepStrictEqual([res[0].records, res[0].bytesRead, res[0].reset], [1, b.length, false]);
+    assert.deepStrictEqual(s.rows.get(p('app.jsonl'))!.map(x => [x.offset, x.line]), [[0, 1], [a.length, 2]]);
+  });
+
+  it('the legacy snapshot rewritten in place is re-read with reset: never double counted', async () => {
+    const snap = (ids: number[]): string => JSON.stringify({
+      recent_calls: ids.map(i => ({ timestamp: `2025-03-04T10:00:0${i}`, endpoint: `/e${i}`, duration: 0.1, success: true, request_id: `id-${i}` })),
+      last_updated: '2025-03-04T10:00:09',
+    }, null, 2);
+    fs.writeFileSync(p('api_metrics.json'), snap([1, 2, 3]));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    let res = await read(r, s, ['api_metrics.json']);
+    assert.deepStrictEqual([res[0].format, res[0].records, res[0].reset], ['legacy-snapshot', 3, false]);
+    // the old system keeps the last N: the first call falls off, one is added
+    fs.writeFileSync(p('api_metrics.json'), snap([2, 3, 4]));
+    res = await read(r, s, ['api_metrics.json']);
+    assert.deepStrictEqual([res[0].records, res[0].reset], [3, true]);
+    assert.deepStrictEqual(s.endpoints(), ['/e2', '/e3', '/e4']);
+    res = await read(r, s, ['api_metrics.json']);
+    assert.deepStrictEqual([res[0].records, res[0].status], [0, 'unchanged']);
+  });
+
+  it('a huge line is skipped with a bounded buffer, the rest kept', async () => {
+    const big = JSON.stringify({ ts: 1741082400, endpoint: '/big', blob: 'x'.repeat(2 * 1024 * 1024) }) + '\n';
+    fs.writeFileSync(p('app.jsonl'), line('/a') + big + line('/b'));
+    const r = new LogReader([], { timeZone: 'UTC', chunkSize: 64 * 1024 });
+    const s = new MiniStore();
+    const res = await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual([res[0].records, res[0].skipped], [2, 1]);
+    assert.deepStrictEqual(res[0].problems.map(x => [x.line, x.reason]), [[2, 'line longer than 1 MB, skipped']]);
+    assert.deepStrictEqual(s.rows.get(p('app.jsonl'))!.map(x => x.line), [1, 3]);
+  });
+
+  it('a huge line still being written is reported once across reads', async () => {
+    fs.writeFileSync(p('app.jsonl'), line('/a') + '{"ts":1,"blob":"' + 'x'.repeat(1100 * 1024));
+    const r = new LogReader([], { timeZone: 'UTC', chunkSize: 256 * 1024 });
+    const s = new MiniStore();
+    let res = await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual([res[0].records, res[0].skipped], [1, 1]);
+    fs.appendFileSync(p('app.jsonl'), 'x'.repeat(1000) + '"}\n' + line('/b'));
+    res = await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual([res[0].records, res[0].skipped], [1, 0]);
+    assert.deepStrictEqual(s.rows.get(p('app.jsonl'))!.map(x => [x.endpoint, x.line]), [['/a', 1], ['/b', 3]]);
+  });
+
+  it('batches are bounded, binary files are one problem, missing files are reported', async () => {
+    fs.writeFileSync(p('app.jsonl'), [1, 2, 3, 4, 5].map(i => line(`/e${i}`, i)).join(''));
+    fs.writeFileSync(p('bin.log'), Buffer.from([0, 1, 2, 3, 0, 0, 255]));
+    const opts: ReadOptions = { timeZone: 'UTC', batchSize: 2 };
+    const r = new LogReader([], opts);
+    const s = new MiniStore();
+    const res = await read(r, s, ['app.jsonl', 'bin.log', 'nope.jsonl']);
+    assert.deepStrictEqual(s.batches.filter(b => b.path === p('app.jsonl')).map(b => b.records.length), [2, 2, 1]);
+    assert.deepStrictEqual(res.map(x => [x.records, x.skipped, x.status]), [[5, 0, 'read'], [0, 1, 'read'], [0, 0, 'missing']]);
+    assert.strictEqual(res[1].problems[0].reason, 'binary file, not a log');
+    const again = await read(r, s, ['bin.log']);
+    assert.deepStrictEqual([again[0].skipped, again[0].status], [0, 'unchanged']);
+  });
+
+  it('CSV appended across reads keeps its header; a record split by the read boundary waits', async () => {
+    fs.writeFileSync(p('calls.csv'), 'timestamp,endpoint,latency_ms\n2025-03-04T10:00:00Z,/a,5\n2025-03-04T10:00:01Z,"/b\n');
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    let res = await read(r, s, ['calls.csv']);
+    assert.strictEqual(res[0].records, 1); // the quoted field is still open
+    fs.appendFileSync(p('calls.csv'), 'x",6\n2025-03-04T10:00:02Z,/c,7\n');
+    res = await read(r, s, ['calls.csv']);
+    assert.strictEqual(res[0].records, 2);
+    assert.deepStrictEqual(s.rows.get(p('calls.csv'))!.map(x => [x.endpoint, x.latency_ms, x.line]), [['/a', 5, 2], ['/b\nx', 6, 3], ['/c', 7, 5]]);
+  });
+
+  it('a sink failure is reported, the checkpoint stays, nothing throws', async () => {
+    fs.writeFileSync(p('app.jsonl'), line('/a'));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const res = await r.readNew([p('app.jsonl')], () => { throw new Error('disk full'); });
+    assert.strictEqual(res[0].status, 'error');
+    assert.strictEqual(res[0].problems[0].reason, 'storing failed: disk full');
+    const s = new MiniStore();
+    const again = await r.readNew([p('app.jsonl')], s.sink);
+    assert.strictEqual(again[0].records, 1);
+  });
+});
