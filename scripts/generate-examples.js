@@ -205,7 +205,7 @@ function otlp(r, now, days, n) {
         const input = Math.max(5, Math.round(r.logn(k.input, 0.4)));
         const cached = k.cached && r.chance(0.7) ? Math.floor(input * k.cached) : 0;
         const output = k.output ? Math.max(1, Math.round(r.logn(k.output, 0.5))) : 0;
-        attributes.push(attr('gen_ai.response.model', k.model === 'gpt-4o-mini' ? 'gpt-4o-mini-2024-07-18' : k.model),
+        attributes.push(attr('gen_ai.response.model', k.model),
           attr('gen_ai.usage.input_tokens', input));
         if (k.output) attributes.push(attr('gen_ai.usage.output_tokens', output));
         if (cached) attributes.push(attr('gen_ai.usage.cache_read.input_tokens', cached));
