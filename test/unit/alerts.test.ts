@@ -1,5 +1,7 @@
 import * as assert from 'assert';
-import { AlertRule, DEFAULT_ALERT_RULES, validateAlertRules } from '../../src/core/alerts/rules';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ALERT_RULES_SETTING_SCHEMA, AlertRule, DEFAULT_ALERT_RULES, validateAlertRules } from '../../src/core/alerts/rules';
 import { AlertEvent, AlertRuleState, AlertSample, describeAlertState, evaluate } from '../../src/core/alerts/evaluate';
 import { AlertEngine } from '../../src/core/alerts/alertEngine';
 import { ruleWindowFilter, sampleFromWindow } from '../../src/core/alerts/sampler';
@@ -221,6 +223,14 @@ describe('alerts: AlertEngine', () => {
 });
 
 describe('alerts: rules and validation', () => {
+  it('package.json contributes exactly the exported settings schema (plus its display order)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'package.json'), 'utf8'));
+    const confs = Array.isArray(pkg.contributes.configuration) ? pkg.contributes.configuration : [pkg.contributes.configuration];
+    const prop = confs.map((c: { properties: Record<string, unknown> }) => c.properties['apiMonitor.alerts.rules']).find(Boolean);
+    const { order: _order, ...rest } = prop;
+    assert.deepStrictEqual(rest, JSON.parse(JSON.stringify(ALERT_RULES_SETTING_SCHEMA)));
+  });
+
   it('the four default rules are valid', () => {
     const v = validateAlertRules(JSON.parse(JSON.stringify(DEFAULT_ALERT_RULES)));
     assert.deepStrictEqual(v.errors, []);

@@ -66,7 +66,7 @@ const RULE_DEFAULTS = { comparison: 'above', windowMinutes: 5, forMinutes: 0, mi
 /** JSON schema of the `apiMonitor.alerts.rules` setting (package.json contributes exactly this object). */
 export const ALERT_RULES_SETTING_SCHEMA = {
   type: 'array',
-  markdownDescription: 'Alert rules. Rates are percent (10 = 10 %), latency is ms, cost is USD. A rule needs `id`, `metric` and at least one of `warning` / `critical`.',
+  markdownDescription: 'Alert rules (error rate, latency, throughput, cost, budget use, cache hit rate), each with a scope (`all`, an endpoint or a model), `warning` / `critical` thresholds, `windowMinutes`, a pending period (`forMinutes`), `minCalls` and a reminder interval (`cooldownMinutes`). Rates are percent (10 = 10 %), latency is ms, cost is USD. Invalid rules are reported in the **API Monitor** output channel and ignored; the others still run.',
   default: DEFAULT_ALERT_RULES,
   items: {
     type: 'object',
