@@ -9,6 +9,7 @@ import { ConfigStore, effectiveTimeZone, type ApiMonitorConfig } from './host/co
 import { AlertManager } from './host/alerts/alertManager';
 import { registerCommands } from './host/commands';
 import { DashboardController } from './host/dashboard/dashboardController';
+import { calculatorRows, makeDashboardPricing, type PricingDeps } from './host/dashboard/pricingAdapter';
 import { ExportCommands } from './host/exportCommands';
 import { LogWatcher } from './host/logWatcher';
 import { CONTEXT_KEYS, SETTINGS, VIEWS, type ViewId } from './host/registry';
@@ -135,8 +136,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   });
   context.subscriptions.push(watcher);
 
-  let dashboard: DashboardController | undefined;
-  const openDashboard = (opts?: OpenDashboardOptions): void => dashboard?.show(opts);
+  // the dashboard is built below (it needs the services); this closure only runs after that
+  const openDashboard = (opts?: OpenDashboardOptions): void => dashboard.show(opts);
 
   const alerts = new AlertManager({
     engine, database: () => engine.database, config, timeZone, output, state: context.workspaceState,
@@ -153,8 +154,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     },
   };
 
-  dashboard = new DashboardController({
+  const pricingDeps: PricingDeps = {
+    engine, pricer: () => pricer, timeZone,
+    budget: () => {
+      const b = config().budget;
+      return b ? { amount: b.amount, period: b.period, warnAt: [...b.warnAt] } : null;
+    },
+  };
+  const dashboardPricing = makeDashboardPricing(pricingDeps, () => engine.dimensions().models);
+  const dashboard = new DashboardController({
     extensionUri: context.extensionUri, services,
+    pricing: () => dashboardPricing,
+    calculate: input => calculatorRows(pricingDeps, input),
     dimensions: () => {
       const d = engine.dimensions();
       const b = engine.timeBounds();
@@ -241,7 +252,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
 
   // ---- commands ----
   const exportsCmd = new ExportCommands({
-    engine, timeZone, alerts, dashboardFilter: () => dashboard?.currentFilter(), priceTableVersion: () => pricer.version,
+    engine, timeZone, alerts, dashboardFilter: () => dashboard.currentFilter(), priceTableVersion: () => pricer.version, config,
   });
   context.subscriptions.push(...registerCommands({
     engine, watcher, alerts, endpoints, exports: exportsCmd, output, extensionUri: context.extensionUri, openDashboard,

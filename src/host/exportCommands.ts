@@ -11,7 +11,10 @@ import { once } from 'events';
 import type { MonitorEngineApi } from '../core/engine';
 import type { CallRecord, QueryFilter } from '../core/model';
 import { csvRows, jsonlRows } from '../core/export/csv';
-import { summaryJson, type ReportData } from '../core/export/reportData';
+import { summaryJson, type ReportAlert, type ReportBudget, type ReportData } from '../core/export/reportData';
+import { buildReportData } from '../core/export/reportBuilder';
+import type { ApiMonitorConfig } from './config';
+import { startOfPeriod } from './time';
 import { htmlReport } from '../core/export/htmlReport';
 import { markdownReport } from '../core/export/markdownReport';
 import type { HostAlerts } from './services';
@@ -38,6 +41,7 @@ export interface ExportDeps {
   /** the dashboard's current filter, undefined when closed */
   dashboardFilter: () => QueryFilter | undefined;
   priceTableVersion: () => string | null;
+  config: () => ApiMonitorConfig;
   now?: () => number;
 }
 
@@ -118,53 +122,31 @@ export class ExportCommands {
     return this._done(target, 1, false, 'the report', !args?.uri);
   }
 
-  /** The figures of a range, as the summary and the reports show them. */
+  /** The figures of a range, as the summary and the reports show them (H4's builder + alerts and budget). */
   reportData(filter: QueryFilter): ReportData {
-    const e = this.deps.engine;
-    const kpis = e.window(filter);
-    const alerts = this.deps.alerts.history(200).filter(a => a.ts >= filter.from && a.ts < filter.to);
-    const f: ReportData['filter'] = {};
-    if (filter.endpoint) {
-      f.endpoint = filter.endpoint;
-    }
-    if (filter.model) {
-      f.model = filter.model;
-    }
-    if (filter.provider) {
-      f.provider = filter.provider;
-    }
-    const series = e.series(filter);
-    return {
-      kind: 'api-monitor-summary',
-      version: 1,
-      generatedAt: this._now(),
-      range: { from: filter.from, to: filter.to },
-      ...(Object.keys(f).length ? { filter: f } : {}),
-      definitions: {
-        percentileMethod: kpis.latency.method === 'exact'
-          ? 'nearest rank over the raw latencies of the whole selection'
-          : 'log-bucket latency histogram (within 2 %)',
-        percentileKind: kpis.latency.method,
-        timeZone: this.deps.timeZone(),
-        priceTableVersion: this.deps.priceTableVersion(),
-        currency: 'USD',
-        notes: [
-          'Throughput is calls per minute over the length of the range.',
-          'Rates with no calls are null (no data), not 0.',
-          'Unpriced calls (unknown model or no token usage) are left out of the cost and counted apart.',
-        ],
-      },
-      kpis,
-      byEndpoint: e.byEndpoint(filter),
-      byModel: e.byModel(filter),
-      series,
-      costTotals: { totalUsd: kpis.costUsd, unpricedCalls: kpis.unpricedCalls },
-      topErrors: e.topErrors(filter, 20),
-      alerts: alerts.map(a => ({
+    const now = this._now();
+    const timeZone = this.deps.timeZone();
+    const alerts: ReportAlert[] = this.deps.alerts.history(200)
+      .filter(a => a.ts >= filter.from && a.ts < filter.to)
+      .map(a => ({
         ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, level: null, state: a.to, value: a.value,
         threshold: null, startedAt: a.ts, resolvedAt: a.to === 'firing' ? null : a.ts,
-      })),
-    };
+      }));
+    const b = this.deps.config().budget;
+    let budget: ReportBudget | undefined;
+    if (b) {
+      // a budget is global: the spend of the current period over every call, whatever the export filter
+      const spent = this.deps.engine.window({ from: startOfPeriod(now, timeZone, b.period), to: now + 1 }).costUsd;
+      budget = { amount: b.amount, period: b.period, spent, share: b.amount > 0 ? spent / b.amount : null };
+    }
+    return buildReportData(this.deps.engine, filter, {
+      timeZone, now, priceTableVersion: this.deps.priceTableVersion(), topErrors: 20,
+      notes: [
+        'Rates with no calls are null (no data), not 0.',
+        'Unpriced calls (unknown model or no token usage) are left out of the cost and counted apart.',
+      ],
+      extras: { alerts, ...(budget ? { budget } : {}) },
+    });
   }
 
   private async _target(args: ExportArgs | undefined, base: string, ext: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
