@@ -8,6 +8,7 @@ import {
   COMMANDS, ITEM_ONLY_COMMANDS, SETTINGS, SETTING_JSON_TYPES, CONTEXT_KEYS, VIEWS, VIEW_CONTAINER, DASHBOARD_VIEW_TYPE,
 } from '../../src/host/registry';
 import { ALERT_RULES_SETTING_SCHEMA } from '../../src/core/alerts/rules';
+import { DEFAULT_EXCLUDES, DEFAULT_LOG_GLOBS } from '../../src/core/ingest/discovery';
 
 const root = [path.resolve(__dirname, '../../..'), process.cwd()].find(d => fs.existsSync(path.join(d, 'package.json')))!;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -107,6 +108,15 @@ describe('manifest vs registry', () => {
     const prop = contributes.configuration.properties[SETTINGS.alertRules];
     assert.deepStrictEqual(prop.items, JSON.parse(JSON.stringify(ALERT_RULES_SETTING_SCHEMA.items)));
     assert.deepStrictEqual(prop.default, JSON.parse(JSON.stringify(ALERT_RULES_SETTING_SCHEMA.default)));
+  });
+
+  it('finds logs with the same default globs and excludes as the CLI', () => {
+    const props = contributes.configuration.properties;
+    assert.deepStrictEqual(props[SETTINGS.logFiles].default, [...DEFAULT_LOG_GLOBS]);
+    assert.deepStrictEqual(props[SETTINGS.excludeFiles].default, [...DEFAULT_EXCLUDES]);
+    // activation looks for a cheap subset of those globs (plus the workspace prices file)
+    const contains = (pkg.activationEvents as string[]).filter(e => e.startsWith('workspaceContains:')).map(e => e.slice('workspaceContains:'.length));
+    assert.deepStrictEqual(contains.filter(g => !DEFAULT_LOG_GLOBS.includes(g)), ['.vscode/api-monitor-prices.json']);
   });
 
   it('uses exactly the registered context keys in when clauses', () => {
