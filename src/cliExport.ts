@@ -21,9 +21,15 @@ export interface ExportContext {
   out: NodeJS.WritableStream;
   /** where messages go (default: process.stderr) */
   err?: NodeJS.WritableStream;
-  now?: () => number;
-  /** display zone from settings; --tz wins; default the machine's zone */
+  /** current time (a number, as cli.ts's CommandContext gives it, or a clock) */
+  now?: number | (() => number);
+  /** display zone (cli.ts's --tz or settings); the subcommand's own --tz wins; default the machine's zone */
   timeZone?: string;
+  /** defaults parsed by cli.ts before the subcommand ("text", its default, means csv here) */
+  format?: string;
+  since?: string;
+  /** the range cli.ts worked out for --since (used when the subcommand has no range option of its own) */
+  range?: { from: number; to: number };
   priceTableVersion?: string | null;
   /** pricing / alert parts of the report, when the caller has them */
   extras?: (filter: QueryFilter) => ReportExtras;
@@ -37,7 +43,7 @@ export interface ExportArgs {
   label: string;
 }
 
-export const EXPORT_USAGE = `Usage: api-monitor export [--format csv|jsonl|json|html|md] [--since 24h|7d|30m|2w | --from ISO --to ISO]
+export const EXPORT_USAGE = `Usage: api-monitor export [--format csv|jsonl|json|html|md] [--since 24h|7d|30m|2w|all | --from ISO --to ISO]
                           [--endpoint NAME] [--model NAME] [--provider NAME] [--tz ZONE] [--out FILE]
   csv, jsonl  one row per call (all columns), streamed
   json        metrics summary (every dashboard figure, with definitions)
@@ -47,8 +53,15 @@ Default: --format csv --since 24h, time zone of the machine, output to stdout.
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
+export interface ExportDefaults {
+  timeZone?: string;
+  format?: string;
+  since?: string;
+  range?: { from: number; to: number };
+}
+
 /** Parse the arguments after "export"; returns an error message instead of throwing. */
-export function parseExportArgs(argv: readonly string[], now: number, defaultZone?: string): ExportArgs | { error: string } {
+export function parseExportArgs(argv: readonly string[], now: number, defaults: ExportDefaults = {}): ExportArgs | { error: string } {
   const opts = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -61,7 +74,8 @@ export function parseExportArgs(argv: readonly string[], now: number, defaultZon
     value = String(value);
     opts.set(key, value);
   }
-  const format = (opts.get('format') ?? 'csv').toLowerCase() as ExportFormat;
+  const inherited = defaults.format && defaults.format !== 'text' ? defaults.format : undefined;
+  const format = (opts.get('format') ?? inherited ?? 'csv').toLowerCase() as ExportFormat;
   if (!FORMATS.includes(format)) return { error: `--format must be one of ${FORMATS.join(', ')}` };
 
   let from: number, to: number, label: string;
@@ -73,8 +87,16 @@ export function parseExportArgs(argv: readonly string[], now: number, defaultZon
     if (!Number.isFinite(to)) return { error: `--to: not a date: ${opts.get('to')}` };
     if (to <= from) return { error: '--to must be after --from' };
     label = 'Custom range';
+  } else if (!opts.has('since') && defaults.range) {
+    from = defaults.range.from;
+    to = defaults.range.to;
+    label = defaults.since && defaults.since !== 'all' ? `Last ${defaults.since}` : 'All calls';
+  } else if ((opts.get('since') ?? defaults.since) === 'all') {
+    from = 0;
+    to = now + 1;
+    label = 'All calls';
   } else {
-    const since = opts.get('since') ?? '24h';
+    const since = opts.get('since') ?? defaults.since ?? '24h';
     const m = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(since);
     if (!m || !(Number(m[1]) > 0)) return { error: `--since must look like 30m, 24h, 7d or 2w, got "${since}"` };
     from = now - Number(m[1]) * UNIT_MS[m[2]];
@@ -82,7 +104,7 @@ export function parseExportArgs(argv: readonly string[], now: number, defaultZon
     to = now + 1;
     label = `Last ${since}`;
   }
-  const timeZone = opts.get('tz') ?? defaultZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  const timeZone = opts.get('tz') ?? defaults.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
   try { new Intl.DateTimeFormat('en-US', { timeZone }); } catch { return { error: `--tz: unknown time zone "${timeZone}"` }; }
   const filter: QueryFilter = { from, to };
   if (opts.has('endpoint')) filter.endpoint = opts.get('endpoint');
@@ -95,8 +117,8 @@ export function parseExportArgs(argv: readonly string[], now: number, defaultZon
 export async function runExport(argv: string[], ctx: ExportContext): Promise<number> {
   const err = ctx.err ?? process.stderr;
   if (argv.includes('--help') || argv.includes('-h')) { ctx.out.write(EXPORT_USAGE); return 0; }
-  const now = (ctx.now ?? Date.now)();
-  const args = parseExportArgs(argv, now, ctx.timeZone);
+  const now = typeof ctx.now === 'number' ? ctx.now : (ctx.now ?? Date.now)();
+  const args = parseExportArgs(argv, now, { timeZone: ctx.timeZone, format: ctx.format, since: ctx.since, range: ctx.range });
   if ('error' in args) { err.write(`export: ${args.error}\n${EXPORT_USAGE}`); return 2; }
 
   const file = args.outFile === null ? null : fs.createWriteStream(args.outFile);

@@ -7,6 +7,10 @@ import { emptyRecord, CallRecord, QueryFilter } from '../../src/core/model';
 import type { MonitorEngineApi } from '../../src/core/engine';
 import type { WindowStats } from '../../src/core/metrics/types';
 import { parseExportArgs, runExport } from '../../src/cliExport';
+import type { Command } from '../../src/cli';
+
+// cli.ts's command table can take runExport as it is (checked by tsc).
+const asCommand: Command = runExport;
 import { costByDay } from '../../src/core/export/reportBuilder';
 import { CSV_COLUMNS } from '../../src/core/export/csv';
 
@@ -64,6 +68,17 @@ describe('export: CLI subcommand', () => {
     assert.deepStrictEqual(parseExportArgs(['--tz', 'Mars/Base'], NOW), { error: '--tz: unknown time zone "Mars/Base"' });
     assert.deepStrictEqual(parseExportArgs(['--bogus', '1'], NOW), { error: 'unknown option --bogus' });
     assert.deepStrictEqual(parseExportArgs(['--out'], NOW), { error: '--out needs a value' });
+  });
+
+  it('takes the options cli.ts already parsed as defaults, its own options win', () => {
+    const range = { from: NOW - 7 * 24 * H, to: NOW + 1 };
+    assert.deepStrictEqual(parseExportArgs([], NOW, { format: 'text', since: '7d', range, timeZone: 'UTC' }), {
+      format: 'csv', filter: range, timeZone: 'UTC', outFile: null, label: 'Last 7d' }); // "text" is cli.ts's default: csv here
+    assert.deepStrictEqual(parseExportArgs(['--since', '1h'], NOW, { format: 'md', since: 'all', range, timeZone: 'UTC' }), {
+      format: 'md', filter: { from: NOW - H, to: NOW + 1 }, timeZone: 'UTC', outFile: null, label: 'Last 1h' });
+    assert.deepStrictEqual(parseExportArgs(['--since', 'all', '--tz', 'UTC'], NOW), {
+      format: 'csv', filter: { from: 0, to: NOW + 1 }, timeZone: 'UTC', outFile: null, label: 'All calls' });
+    assert.strictEqual(typeof asCommand, 'function');
   });
 
   it('streams CSV of the filtered range to stdout', async () => {
