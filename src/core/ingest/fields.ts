@@ -11,6 +11,8 @@ export interface MapContext {
   /** user field mapping: canonical field -> path segments; wins over aliases */
   mapping: Map<string, string[]> | null;
   plans: Map<string, Plan>;
+  lastKeys: string[] | null;
+  lastPlan: Plan | null;
 }
 
 export function makeContext(timeZone?: string, fieldMapping?: Record<string, string>): MapContext {
@@ -20,7 +22,7 @@ export function makeContext(timeZone?: string, fieldMapping?: Record<string, str
     for (const [k, v] of Object.entries(fieldMapping)) if (typeof v === 'string' && v) mapping.set(k, v.split('.'));
     if (mapping.size === 0) mapping = null;
   }
-  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map() };
+  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map(), lastKeys: null, lastPlan: null };
 }
 
 // Aliases in priority order. Units of the latency aliases are documented in LATENCY_ALIASES.
@@ -102,6 +104,14 @@ function buildPlan(keyList: string[]): Plan {
 
 export function planFor(o: Record<string, unknown>, ctx: MapContext): Plan {
   const keyList = Object.keys(o);
+  // Fast path: a log's lines nearly always share the previous line's shape; comparing the key lists
+  // avoids building a signature string per line.
+  const last = ctx.lastKeys;
+  if (last !== null && last.length === keyList.length) {
+    let same = true;
+    for (let i = 0; i < last.length; i++) if (last[i] !== keyList[i]) { same = false; break; }
+    if (same) return ctx.lastPlan!;
+  }
   const sig = keyList.join('\u0001');
   let p = ctx.plans.get(sig);
   if (!p) {
@@ -110,6 +120,8 @@ export function planFor(o: Record<string, unknown>, ctx: MapContext): Plan {
     if (ctx.plans.size > 5000) ctx.plans.clear();
     ctx.plans.set(sig, p);
   }
+  ctx.lastKeys = keyList;
+  ctx.lastPlan = p;
   return p;
 }
 
@@ -152,6 +164,10 @@ export function bool(v: unknown): boolean | null {
 }
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function pick(o: Record<string, unknown>, m: Map<string, string[]> | null, field: string, key: string | null): unknown {
+  if (m !== null) { const path = m.get(field); if (path) return getPath(o, path); }
+  return key === null ? undefined : o[key];
 }
 function getPath(o: unknown, path: string[]): unknown {
   let cur = o;
@@ -308,12 +324,9 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
   if (!isObj(o)) return Array.isArray(o) ? 'not an object (array)' : `not an object (${o === null ? 'null' : typeof o})`;
   const p = planFor(o, ctx);
   const m = ctx.mapping;
-  const pick = (field: string, key: string | null): unknown => {
-    if (m) { const path = m.get(field); if (path) return getPath(o, path); }
-    return key === null ? undefined : o[key];
-  };
+
   const tsOut = ctx.tsOut;
-  const tsRaw = pick('ts', p.ts);
+  const tsRaw = pick(o, m, 'ts', p.ts);
   if (tsRaw === undefined || tsRaw === null || tsRaw === '') return 'no timestamp field';
   const ts = parseTimestamp(tsRaw, ctx.zones, tsOut);
   if (!(ts === ts)) return `invalid timestamp: ${JSON.stringify(tsRaw).slice(0, 60)}`;
@@ -321,7 +334,7 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
 
   const rec = emptyRecord(ts, '(unknown)');
   rec.zone_assumed = zoneAssumed;
-  const ep = endpointOf(pick('endpoint', p.endpoint));
+  const ep = endpointOf(pick(o, m, 'endpoint', p.endpoint));
   if (ep) rec.endpoint = ep;
 
   // latency: an explicit duration wins; else end - start
@@ -333,7 +346,7 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
     const n = num(o[p.latency[0]]);
     rec.latency_ms = n >= 0 ? n * p.latency[1] : null;
   }
-  const endRaw = pick('end_ts', p.end);
+  const endRaw = pick(o, m, 'end_ts', p.end);
   if (rec.latency_ms === null && endRaw !== undefined && endRaw !== null) {
     const end = parseTimestamp(endRaw, ctx.zones, tsOut);
     rec.latency_ms = end === end && end > 0 && end >= ts ? end - ts : null;
@@ -351,7 +364,7 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
   // status and success
   let code: number | null = null;
   let word: boolean | null = null;
-  const sc = pick('status_code', p.statusCode);
+  const sc = pick(o, m, 'status_code', p.statusCode);
   const scn = num(sc);
   if (scn === scn && Number.isInteger(scn) && scn >= 0 && scn < 1000) code = scn;
   else if (typeof sc === 'string') word = statusWord(sc);
@@ -360,30 +373,30 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
     if (typeof t === 'string') word = statusWord(t);
   }
   rec.status_code = code;
-  const err = pick('error', p.error);
-  const explicit = bool(pick('success', p.success));
+  const err = pick(o, m, 'error', p.error);
+  const explicit = bool(pick(o, m, 'success', p.success));
   const hasErr = errorPresent(err);
   rec.success = explicit ?? word ?? (code !== null ? successOfCode(code) : !hasErr);
-  rec.error_type = str(pick('error_type', p.errorType));
+  rec.error_type = str(pick(o, m, 'error_type', p.errorType));
   if (!rec.success && rec.error_type === null) rec.error_type = hasErr ? errorTypeOf(err) : code !== null ? `HTTP ${code}` : null;
 
-  rec.model = str(pick('model', p.model));
+  rec.model = str(pick(o, m, 'model', p.model));
   if (rec.model === null) for (const mp of MODEL_PATHS) { const v = str(getPath(o, mp)); if (v) { rec.model = v; break; } }
-  rec.provider = str(pick('provider', p.provider));
-  const meth = str(pick('method', p.method));
+  rec.provider = str(pick(o, m, 'provider', p.provider));
+  const meth = str(pick(o, m, 'method', p.method));
   rec.method = meth === null ? null : meth.toUpperCase();
-  rec.function_name = str(pick('function_name', p.fn));
-  rec.request_id = str(pick('request_id', p.requestId));
-  rec.trace_id = str(pick('trace_id', p.traceId));
-  const retry = num(pick('retry_count', p.retry));
+  rec.function_name = str(pick(o, m, 'function_name', p.fn));
+  rec.request_id = str(pick(o, m, 'request_id', p.requestId));
+  rec.trace_id = str(pick(o, m, 'trace_id', p.traceId));
+  const retry = num(pick(o, m, 'retry_count', p.retry));
   rec.retry_count = retry >= 0 ? Math.floor(retry) : 0;
-  rec.priority = str(pick('priority', p.priority));
-  const cost = num(pick('cost_usd', p.cost));
+  rec.priority = str(pick(o, m, 'priority', p.priority));
+  const cost = num(pick(o, m, 'cost_usd', p.cost));
   if (cost >= 0) { rec.cost_usd = cost; rec.cost_source = 'logged'; }
-  rec.response_cache_hit = bool(pick('response_cache_hit', p.cacheHit));
-  const b = pick('batch', p.batch);
+  rec.response_cache_hit = bool(pick(o, m, 'response_cache_hit', p.cacheHit));
+  const b = pick(o, m, 'batch', p.batch);
   rec.batch = bool(b) ?? (typeof b === 'string' && b.length > 0);
-  rec.request_hash = str(pick('request_hash', p.hash));
+  rec.request_hash = str(pick(o, m, 'request_hash', p.hash));
 
   // tokens
   const mappedUsage = m?.get('usage');
