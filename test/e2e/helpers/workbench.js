@@ -32,6 +32,10 @@ async function openWorkbench(opts = {}) {
     const devPath = opts.devPath === undefined ? ROOT : opts.devPath;
     await page.goto(host.url(devPath ? { devPath } : {}));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    // the workbench first paints with a built-in light theme and applies the configured theme only once the
+    // built-in theme extension has been scanned (6-9 s here): wait for it, so screenshots show the right one
+    const theme = (opts.settings && opts.settings['workbench.colorTheme']) || THEMES[opts.theme || 'dark'] || opts.theme;
+    if (theme) await waitForTheme(page, theme).catch(e => console.warn(`warning: ${e.message}`));
     return {
       host, browser, page, workspace: host.workspace, pageErrors: errors,
       async close() { await browser.close().catch(() => {}); await host.stop(); },
@@ -41,6 +45,15 @@ async function openWorkbench(opts = {}) {
     await host.stop();
     throw e;
   }
+}
+
+/** Waits until the workbench uses the colour theme `theme` (its id, e.g. 'Default Dark Modern'). */
+async function waitForTheme(page, theme, timeout = 30000) {
+  const cls = { 'Default Dark Modern': 'dark_modern-json', 'Default Light Modern': 'light_modern-json',
+    'Default Dark+': 'dark_plus-json', 'Default Light+': 'light_plus-json' }[theme];
+  if (!cls) return;   // another theme: no known class to wait for
+  await page.locator(`.monaco-workbench[class*="${cls}"]`).waitFor({ state: 'attached', timeout })
+    .catch(() => { throw new Error(`theme ${theme} not applied after ${timeout} ms`); });
 }
 
 /** Runs a command by its palette title, e.g. 'API Monitor: Open Dashboard'. */
@@ -101,5 +114,5 @@ function openAiLines(calls, now = Date.now()) {
   })).join('\n') + '\n';
 }
 
-module.exports = { openWorkbench, runCommand, webviewFrame, statusBarItem, statusBarItemByLabel, screenshot,
+module.exports = { openWorkbench, waitForTheme, runCommand, webviewFrame, statusBarItem, statusBarItemByLabel, screenshot,
   keepFailureArtifacts, openAiLines, ROOT, ARTIFACTS, SCREENSHOTS, THEMES };
