@@ -470,7 +470,7 @@ async function* fileChunks(path: string, start: number, chunkSize = 1024 * 1024)
 
 async function* gzChunks(path: string, skip: number, chunkSize = 1024 * 1024): AsyncGenerator<{ chunk: Buffer; raw: number }> {
   const src = fs.createReadStream(path, { highWaterMark: chunkSize });
-  const gunzip = zlib.createGunzip({ chunkSize: Math.min(chunkSize, 1024 * 1024) });
+  const gunzip = zlib.createGunzip({ chunkSize: Math.max(64, Math.min(chunkSize, 1024 * 1024)) }); // zlib minimum is 64
   let rawRead = 0;
   src.on('data', (c: Buffer | string) => { rawRead += c.length; });
   const stream = src.pipe(gunzip);
