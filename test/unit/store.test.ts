@@ -156,6 +156,13 @@ describe('store and metrics', () => {
     const first = Math.ceil((17 * MIN + 5) / (7 * MIN)), last = Math.ceil((2 * DAY + 5 * HOUR + 3 * MIN) / (7 * MIN)) - 1;
     assert.strictEqual(raw[M.calls], last - first + 1);
     for (let i = 0; i < raw.length; i++) assert.ok(Math.abs(rolled[i] - raw[i]) < 1e-9, `measure ${i}: ${rolled[i]} vs ${raw[i]}`);
+    // under 24 h, unfiltered: minute totals plus raw edges; and per 15-minute slot
+    const short = { from: start + 3 * HOUR + 17 * MIN + 5, to: start + 20 * HOUR + 3 * MIN + 7 };
+    for (const [fl, grain] of [[short, undefined], [{ ...short, status: 'error' as const }, undefined], [short, 15 * MIN], [f, HOUR]] as [typeof f, number | undefined][]) {
+      const a = aggregate(ctx, fl, [], grain), b = aggregate(ctx, fl, [], grain, true);
+      assert.deepStrictEqual([...a.keys()].sort(), [...b.keys()].sort());
+      for (const [k, v] of b) for (let i = 0; i < v.length; i++) assert.ok(Math.abs(a.get(k)![i] - v[i]) < 1e-9, `${k} measure ${i}`);
+    }
     const byEp = aggregate(ctx, { ...f, model: 'm1' }, ['e']);
     const byEpRaw = aggregate(ctx, { ...f, model: 'm1' }, ['e'], undefined, true);
     assert.deepStrictEqual([...byEp.keys()].sort(), [...byEpRaw.keys()].sort());

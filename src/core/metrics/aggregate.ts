@@ -3,7 +3,7 @@
 import type { SqlValue } from 'sql.js';
 import type { QueryFilter } from '../model';
 import type { CallStore } from '../store/callStore';
-import { DAY_MS, HOUR_MS, MEASURES, latencyBucket } from '../store/rollups';
+import { DAY_MS, HOUR_MS, MEASURES, MINUTE_MS, latencyBucket } from '../store/rollups';
 import { ExactDist, HistDist, LatencyDist } from './percentile';
 
 export interface QueryContext {
@@ -33,10 +33,12 @@ export interface CompiledFilter {
   needsRaw: boolean;
   /** the filter uses endpoint or model, which hist_hour does not have */
   hasDims: boolean;
+  /** the filter uses provider */
+  hasProvider: boolean;
 }
 
 export function compileFilter(store: CallStore, f: QueryFilter): CompiledFilter {
-  const out: CompiledFilter = { ok: true, raw: '', roll: '', histDay: '', params: [], histDayParams: [], needsRaw: false, hasDims: false };
+  const out: CompiledFilter = { ok: true, raw: '', roll: '', histDay: '', params: [], histDayParams: [], needsRaw: false, hasDims: false, hasProvider: false };
   const dims: [Dim, 'endpoint' | 'model' | 'provider', string | undefined][] = [['e', 'endpoint', f.endpoint], ['m', 'model', f.model], ['p', 'provider', f.provider]];
   for (const [d, kind, name] of dims) {
     if (name === undefined) continue;
@@ -45,7 +47,7 @@ export function compileFilter(store: CallStore, f: QueryFilter): CompiledFilter 
     out.raw += ` AND ${RAW_DIM[d]} = ?`;
     out.roll += ` AND ${d} = ?`;
     out.params.push(id);
-    if (d === 'p') out.needsRaw = true;
+    if (d === 'p') { out.needsRaw = true; out.hasProvider = true; }
     else { out.histDay += ` AND ${d} = ?`; out.histDayParams.push(id); out.hasDims = true; }
   }
   if (f.status) {
@@ -58,14 +60,14 @@ export function compileFilter(store: CallStore, f: QueryFilter): CompiledFilter 
 }
 
 export type Span = [number, number];
-export interface SplitRange { day: Span[]; hour: Span[]; raw: Span[] }
+export interface SplitRange { day: Span[]; hour: Span[]; minute: Span[]; raw: Span[] }
 
 const ceilTo = (t: number, g: number): number => Math.ceil(t / g) * g;
 const floorTo = (t: number, g: number): number => Math.floor(t / g) * g;
 
 /** [from, to) as whole UTC days, whole hours at the edges, and raw pieces shorter than an hour. */
 export function splitRange(from: number, to: number, useDays = true): SplitRange {
-  const out: SplitRange = { day: [], hour: [], raw: [] };
+  const out: SplitRange = { day: [], hour: [], minute: [], raw: [] };
   const hourly = (a: number, b: number): void => {
     if (a >= b) return;
     const hs = ceilTo(a, HOUR_MS), he = floorTo(b, HOUR_MS);
@@ -121,8 +123,25 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
   const cf = compileFilter(ctx.store, filter);
   if (!cf.ok || filter.to <= filter.from) return out;
   const { from, to } = filter;
-  const useRollups = !forceRaw && to - from > RAW_RANGE_MS && (grain === undefined || grain % HOUR_MS === 0);
-  const split: SplitRange = useRollups ? splitRange(from, to, grain === undefined) : { day: [], hour: [], raw: [[from, to]] };
+  // Sums are exact in every tier, so any range reads whole days / hours / minutes from the rollups and
+  // only the ragged edges from raw rows. Minute totals have no dimensions: only for unfiltered totals.
+  let split: SplitRange = { day: [], hour: [], minute: [], raw: [[from, to]] };
+  if (!forceRaw) {
+    if (grain === undefined || grain % HOUR_MS === 0) split = splitRange(from, to, grain === undefined);
+    const minuteOk = dims.length === 0 && !cf.hasDims && !cf.hasProvider && (grain === undefined || grain % MINUTE_MS === 0);
+    if (minuteOk) {
+      const raw: Span[] = [];
+      for (const [a, b] of split.raw) {
+        const ms = ceilTo(a, MINUTE_MS), me = floorTo(b, MINUTE_MS);
+        if (ms < me) {
+          split.minute.push([ms, me]);
+          if (a < ms) raw.push([a, ms]);
+          if (me < b) raw.push([me, b]);
+        } else raw.push([a, b]);
+      }
+      split.raw = raw;
+    }
+  }
   const rawKey = dims.map(d => RAW_DIM[d]);
   const rollKey = [...dims];
   const slotRaw = grain === undefined ? null : `(c.ts - (c.ts % ${grain}))`;
@@ -135,9 +154,9 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
     }
   };
   const keyCols = (slot: string | null, cols: string[]): string[] => (slot ? [slot, ...cols] : cols);
-  for (const [table, spans] of [['roll_day', split.day], ['roll_hour', split.hour]] as [string, Span[]][]) {
+  for (const [table, spans] of [['roll_day', split.day], ['roll_hour', split.hour], ['roll_minute', split.minute]] as [string, Span[]][]) {
     for (const [a, b] of spans) {
-      const cols = keyCols(slotRoll, rollKey);
+      const cols = keyCols(slotRoll, table === 'roll_minute' ? [] : rollKey);
       const sel = cols.length ? `${cols.join(', ')}, ` : '';
       const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
       run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`, [a, b, ...cf.params], cols.length, slotRoll !== null);
