@@ -37,8 +37,8 @@ const CSS = `
 *{box-sizing:border-box}body{margin:0 auto;max-width:1100px;padding:24px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .muted{color:var(--muted)}table{border-collapse:collapse;width:100%;margin:6px 0}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left;word-break:break-all}th{background:var(--panel);font-weight:600}
-.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:0 24px}.kpis td{border-bottom:1px dotted var(--line)}
+td{white-space:nowrap}th:first-child,td:first-child{text-align:left}td:first-child{white-space:normal;overflow-wrap:anywhere}th{background:var(--panel);font-weight:600}
+table.kpis{width:auto;min-width:50%}.kpis th{font-weight:normal;background:none}.kpis td{border-bottom:1px dotted var(--line)}
 svg{max-width:100%;height:auto;display:block}svg text{fill:var(--muted);font-size:11px}.axis{stroke:var(--line)}
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px}dt{color:var(--muted)}dd{margin:0}
