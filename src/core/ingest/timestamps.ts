@@ -60,15 +60,24 @@ export class ZoneOffsets {
     return off;
   }
 
-  /** UTC instant of a wall-clock time in this zone (wall time expressed as if it were UTC ms). */
+  /**
+   * UTC instant of a wall-clock time in this zone (wall time expressed as if it were UTC ms). Same
+   * choices as Temporal's "compatible": a time that happens twice (clocks back) is the earlier
+   * instant; a time skipped by a jump forward is read with the offset before the jump.
+   */
   wallToUtc(wallMs: number): number {
     if (!this.fmt) return wallMs;
-    // Two passes settle the offset except in the skipped hour of a DST jump, where we keep the
-    // earlier offset (the same choice as most libraries).
-    const o1 = this.offsetAt(wallMs - this.offsetAt(wallMs));
-    const guess = wallMs - o1;
-    const o2 = this.offsetAt(guess);
-    return o2 === o1 ? guess : wallMs - o2;
+    // offsets range within +-14 h and zone transitions are months apart, so the offsets 14 h before
+    // and after are the only candidates
+    const before = this.offsetAt(wallMs - 14 * HOUR);
+    const after = this.offsetAt(wallMs + 14 * HOUR);
+    if (before === after) return wallMs - before;
+    const a = wallMs - before, b = wallMs - after;
+    const aOk = this.offsetAt(a) === before, bOk = this.offsetAt(b) === after;
+    if (aOk && bOk) return Math.min(a, b);
+    if (aOk) return a;
+    if (bOk) return b;
+    return a;
   }
 
   private compute(utcMs: number): number {
