@@ -103,6 +103,12 @@ describe('export: CSV', () => {
     assert.ok(Math.abs(sum - 0.123) < 1e-9, `sum ${sum}`); // 1000 x 0.000123 = 0.123
   });
 
+  it('writes ts_ms exactly, whole or fractional', () => {
+    const ts = [T + 7, T + 1_000_000, T + 999_999, T + 0.5, 5];
+    const rows = parseCsv([...csvRows(ts.map(t => emptyRecord(t, 'e')), { timeZone: 'UTC' })].join('')).slice(1);
+    assert.deepStrictEqual(rows.map(r => r[1]), ['1740816000007', '1740817000000', '1740816999999', '1740816000000.5', '5']);
+  });
+
   it('writes only the header for no records', () => {
     assert.deepStrictEqual([...csvRows([], { timeZone: 'UTC' })], [CSV_COLUMNS.join(',') + '\r\n']);
   });

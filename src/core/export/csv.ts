@@ -75,10 +75,27 @@ class LastCell {
   }
 }
 
+/**
+ * Epoch-ms timestamps are not small integers, and converting them costs about three times a short
+ * one: convert the millions part once while rows stay in the same ~17 minutes, pad the rest.
+ */
+function tsWriter(): (ts: number) => string {
+  let hi = NaN, hiText = '';
+  return ts => {
+    if (!(ts >= 1e6 && ts < 9e15) || Math.floor(ts) !== ts) return csvNum(ts);
+    const h = Math.floor(ts / 1e6);
+    if (h !== hi) { hi = h; hiText = String(h); }
+    const lo = String(ts - h * 1e6);
+    return hiText + PAD6[lo.length] + lo;
+  };
+}
+const PAD6 = ['', '00000', '0000', '000', '00', '0', ''];
+
 function lineWriter(): (r: CallRecord, iso: string) => string {
+  const tsText = tsWriter();
   const endpoint = new LastCell(), fn = new LastCell(), provider = new LastCell(), model = new LastCell(), method = new LastCell();
   const errorType = new LastCell(), priority = new LastCell(), source = new LastCell();
-  return (r, iso) => iso + ',' + csvNum(r.ts) + ',' + endpoint.text(r.endpoint) + ',' + fn.text(r.function_name) + ',' +
+  return (r, iso) => iso + ',' + tsText(r.ts) + ',' + endpoint.text(r.endpoint) + ',' + fn.text(r.function_name) + ',' +
     provider.text(r.provider) + ',' + model.text(r.model) + ',' + method.text(r.method) + ',' + csvNum(r.status_code) + ',' +
     csvBool(r.success) + ',' + errorType.text(r.error_type) + ',' + csvText(r.request_id) + ',' + csvText(r.trace_id) + ',' +
     csvNum(r.retry_count) + ',' + priority.text(r.priority) + ',' + csvNum(r.latency_ms) + ',' + csvNum(r.ttft_ms) + ',' +
