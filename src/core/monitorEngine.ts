@@ -153,19 +153,28 @@ export class MonitorEngine implements MonitorEngineApi {
     return added;
   }
 
+  /** Prices a record in place (the batch is ours once handed over; copying 1M records costs GC time). */
   private priced(r: OriginRecord): StoredCall {
+    const out = r as StoredCall;
     const logged = r.cost_source === 'logged' && r.cost_usd !== null ? r.cost_usd : null;
-    if (!this.pricer) {
-      return { ...r, cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged', cost_estimated: false, price_version: null, logged_cost_usd: logged };
-    }
-    let p: { cost_usd: number | null; cost_source: CallRecord['cost_source']; estimated: boolean };
+    out.logged_cost_usd = logged;
+    out.cost_usd = logged;
+    out.cost_source = logged === null ? 'unpriced' : 'logged';
+    out.cost_estimated = false;
+    out.price_version = null;
+    if (!this.pricer) return out;
     try {
-      p = this.pricer.price({ ...r, cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged' });
+      const p = this.pricer.price(out);
+      out.cost_usd = p.cost_usd;
+      out.cost_source = p.cost_source;
+      out.cost_estimated = p.estimated;
+      out.price_version = this.pricer.version;
     } catch {
-      // A pricing bug must not lose the call: keep it unpriced (counted and shown as such).
-      p = { cost_usd: logged, cost_source: logged === null ? 'unpriced' : 'logged', estimated: false };
+      // A pricing bug must not lose the call: it stays as logged / unpriced (counted and shown as such).
+      out.cost_usd = logged;
+      out.cost_source = logged === null ? 'unpriced' : 'logged';
     }
-    return { ...r, cost_usd: p.cost_usd, cost_source: p.cost_source, cost_estimated: p.estimated, price_version: this.pricer.version, logged_cost_usd: logged };
+    return out;
   }
 
   /**

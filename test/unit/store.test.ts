@@ -35,7 +35,9 @@ async function open(opts: Partial<Parameters<typeof CallStore.open>[0]> = {}): P
   return CallStore.open({ wasmBinary: wasm, retentionDays: 30, ...opts });
 }
 
-describe('store and metrics', () => {
+describe('store and metrics', function () {
+  // sql.js start-up and file reads are slow on a loaded 2-core machine; no timing is asserted
+  this.timeout(20_000);
   let store: CallStore;
   let ctx: QueryContext;
   beforeEach(async () => {

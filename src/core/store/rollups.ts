@@ -54,19 +54,27 @@ function measuresOf(r: RollRow, out: number[], sign: number): void {
   if (nc) { out[16] += sign; out[17] += sign * cost; if (r.cost === null) out[18] += sign; }
 }
 
-function bump(map: Map<string, number[]>, key: string, r: RollRow, sign: number): void {
-  let acc = map.get(key);
-  if (!acc) { acc = new Array<number>(MEASURES.length).fill(0); map.set(key, acc); }
-  measuresOf(r, acc, sign);
+interface Entry { key: number[]; acc: number[] }
+
+function bump(map: Map<string | number, Entry>, mapKey: string | number, key: () => number[], r: RollRow, sign: number): void {
+  let e = map.get(mapKey);
+  if (!e) { e = { key: key(), acc: new Array<number>(MEASURES.length).fill(0) }; map.set(mapKey, e); }
+  measuresOf(r, e.acc, sign);
+}
+
+function count(map: Map<string, Entry>, mapKey: string, key: () => number[], sign: number): void {
+  let e = map.get(mapKey);
+  if (!e) { e = { key: key(), acc: [0] }; map.set(mapKey, e); }
+  e.acc[0] += sign;
 }
 
 /** Pending changes to every rollup tier, written by flush(). */
 export class RollupDelta {
-  readonly minute = new Map<string, number[]>();
-  readonly hour = new Map<string, number[]>();
-  readonly day = new Map<string, number[]>();
-  readonly histHour = new Map<string, number>();
-  readonly histDay = new Map<string, number>();
+  readonly minute = new Map<string | number, Entry>();
+  readonly hour = new Map<string | number, Entry>();
+  readonly day = new Map<string | number, Entry>();
+  readonly histHour = new Map<string, Entry>();
+  readonly histDay = new Map<string, Entry>();
   private negative = false;
 
   add(r: RollRow, sign: 1 | -1 = 1): void {
@@ -75,15 +83,14 @@ export class RollupDelta {
     const hour = r.ts - (((r.ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
     const day = r.ts - (((r.ts % DAY_MS) + DAY_MS) % DAY_MS);
     const dims = `${r.e},${r.m},${r.p},${r.s}`;
-    bump(this.minute, `${minute},${r.s}`, r, sign);
-    bump(this.hour, `${hour},${dims}`, r, sign);
-    bump(this.day, `${day},${dims}`, r, sign);
+    // minute + success as one number (ts multiples of 60,000 stay far below 2^53 when doubled)
+    bump(this.minute, minute * 2 + r.s, () => [minute, r.s], r, sign);
+    bump(this.hour, `${hour},${dims}`, () => [hour, r.e, r.m, r.p, r.s], r, sign);
+    bump(this.day, `${day},${dims}`, () => [day, r.e, r.m, r.p, r.s], r, sign);
     if (r.latency !== null) {
       const b = latencyBucket(r.latency);
-      const kh = `${hour},${b}`;
-      this.histHour.set(kh, (this.histHour.get(kh) ?? 0) + sign);
-      const kd = `${day},${r.e},${r.m},${b}`;
-      this.histDay.set(kd, (this.histDay.get(kd) ?? 0) + sign);
+      count(this.histHour, `${hour},${b}`, () => [hour, b], sign);
+      count(this.histDay, `${day},${r.e},${r.m},${b}`, () => [day, r.e, r.m, b], sign);
     }
   }
 
@@ -92,33 +99,29 @@ export class RollupDelta {
   flush(db: Database): void {
     const upd = MEASURES.map(m => `${m} = ${m} + excluded.${m}`).join(', ');
     const q = (n: number): string => new Array(n).fill('?').join(',');
-    const tiers: [string, string[], Map<string, number[]>][] = [
-      ['roll_minute', ['t', 's'], this.minute],
-      ['roll_hour', ['t', 'e', 'm', 'p', 's'], this.hour],
-      ['roll_day', ['t', 'e', 'm', 'p', 's'], this.day],
+    const tiers: [string, string[], Map<string | number, Entry>, string][] = [
+      ['roll_minute', ['t', 's'], this.minute, `${MEASURES.join(',')}`],
+      ['roll_hour', ['t', 'e', 'm', 'p', 's'], this.hour, `${MEASURES.join(',')}`],
+      ['roll_day', ['t', 'e', 'm', 'p', 's'], this.day, `${MEASURES.join(',')}`],
+      ['hist_hour', ['t', 'b'], this.histHour as Map<string | number, Entry>, 'n'],
+      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay as Map<string | number, Entry>, 'n'],
     ];
-    for (const [table, keys, map] of tiers) {
+    for (const [table, keys, map, valueCols] of tiers) {
       if (!map.size) continue;
-      const st = db.prepare(`INSERT INTO ${table} (${keys.join(',')},${MEASURES.join(',')}) VALUES (${q(keys.length + MEASURES.length)})
-        ON CONFLICT(${keys.join(',')}) DO UPDATE SET ${upd}`);
+      const nv = valueCols === 'n' ? 1 : MEASURES.length;
+      const set = valueCols === 'n' ? 'n = n + excluded.n' : upd;
+      const st = db.prepare(`INSERT INTO ${table} (${keys.join(',')},${valueCols}) VALUES (${q(keys.length + nv)})
+        ON CONFLICT(${keys.join(',')}) DO UPDATE SET ${set}`);
+      const params = new Array<number>(keys.length + nv);
       try {
-        for (const [k, v] of map) st.run([...k.split(',').map(Number), ...v]);
+        for (const { key, acc } of map.values()) {
+          if (acc[0] === 0 && nv === 1) continue;
+          for (let i = 0; i < keys.length; i++) params[i] = key[i];
+          for (let i = 0; i < nv; i++) params[keys.length + i] = acc[i];
+          st.run(params);
+        }
       } finally { st.free(); }
-      if (this.negative) db.run(`DELETE FROM ${table} WHERE calls <= 0`);
-      map.clear();
-    }
-    const hists: [string, string[], Map<string, number>][] = [
-      ['hist_hour', ['t', 'b'], this.histHour],
-      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay],
-    ];
-    for (const [table, keys, map] of hists) {
-      if (!map.size) continue;
-      const st = db.prepare(`INSERT INTO ${table} (${keys.join(',')},n) VALUES (${q(keys.length + 1)})
-        ON CONFLICT(${keys.join(',')}) DO UPDATE SET n = n + excluded.n`);
-      try {
-        for (const [k, v] of map) if (v !== 0) st.run([...k.split(',').map(Number), v]);
-      } finally { st.free(); }
-      if (this.negative) db.run(`DELETE FROM ${table} WHERE n <= 0`);
+      if (this.negative) db.run(`DELETE FROM ${table} WHERE ${valueCols === 'n' ? 'n' : 'calls'} <= 0`);
       map.clear();
     }
     this.negative = false;
