@@ -333,3 +333,34 @@ describe('ingest: LogReader over every fixture with tiny chunks', () => {
     } finally { fs.rmSync(dir2, { recursive: true, force: true }); }
   });
 });
+
+describe('ingest: LogReader limits and cancellation', () => {
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-ingest-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it('an oversized JSON array element is skipped, the others kept', async () => {
+    const el = (ep: string, pad: number): string => JSON.stringify({ ts: 1741082400, endpoint: ep, pad: 'x'.repeat(pad) });
+    fs.writeFileSync(p('calls.json'), `[\n${el('/a', 10)},\n${el('/big', 40_000)},\n${el('/b', 10)}\n]\n`);
+    // maxLineBytes 2000 -> array elements up to 16 x 2000 = 32,000 bytes
+    const r = new LogReader([], { timeZone: 'UTC', maxLineBytes: 2000, chunkSize: 4096 });
+    const s = new MiniStore();
+    const res = await read(r, s, ['calls.json']);
+    assert.deepStrictEqual([res[0].records, res[0].skipped], [2, 1]);
+    assert.deepStrictEqual(res[0].problems.map(x => x.line), [3]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b']);
+  });
+
+  it('an aborted read keeps what was delivered and resumes after it', async () => {
+    fs.writeFileSync(p('app.jsonl'), [1, 2, 3, 4, 5, 6].map(i => line(`/e${i}`, i)).join(''));
+    const ac = new AbortController();
+    const r = new LogReader([], { timeZone: 'UTC', chunkSize: line('/e1', 1).length * 2, signal: ac.signal, onProgress: () => ac.abort() });
+    const s = new MiniStore();
+    await r.readNew([p('app.jsonl')], s.sink);
+    const first = s.endpoints().length;
+    assert.strictEqual(first, 2); // one chunk of two lines, then the abort is seen
+    const r2 = new LogReader(r.checkpoints(), { timeZone: 'UTC' });
+    const res = await r2.readNew([p('app.jsonl')], s.sink);
+    assert.strictEqual(res[0].records, 6 - 2);
+    assert.deepStrictEqual(s.endpoints(), ['/e1', '/e2', '/e3', '/e4', '/e5', '/e6']);
+  });
+});

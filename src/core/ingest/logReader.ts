@@ -354,7 +354,8 @@ export class LogReader {
       // same first bytes but shorter than what we read: truncated and rewritten
       resetFlag = true; prev = undefined;
     }
-    if (unchanged) {
+    // plain files with unread bytes (an aborted read, a partial line) are looked at again
+    if (unchanged && (whole || p.gz || prev!.offset >= st.size)) {
       if (renamedFrom) {
         // a pure rename: nothing new to read, but the caller must learn where the records went
         await this.safeSink(sink, { path: p.path, format: sniffed.format, records: [], problems: [], skipped: 0, zoneAssumed: 0, reset: false, renamedFrom }, []);
@@ -424,6 +425,7 @@ export class LogReader {
     // a plain file may still be growing: its unterminated last line waits (unless already a complete object)
     if (!aborted) parser.finish(readError === null && (p.gz || whole));
     if (!(await flush(true))) { result.status = 'error'; return result; }
+    if (aborted && p.gz && this.cps.has(p.path)) this.cps.get(p.path)!.size = -1; // resume the stream next time
     if (whole && !aborted) this.cps.set(p.path, base);
     else if (!whole && !aborted && !readError) {
       this.cps.set(p.path, { ...base, offset: parser.framer.consumed, line: parser.framer.line, skipping: parser.framer.skipping, csvHeader: parser.csvHeader });

@@ -5,7 +5,8 @@ import { makeContext, mapRecord, MapContext } from './fields';
 import { CsvFramer, Framer, JsonArrayFramer, LineFramer } from './framing';
 import { mapHarEntry } from './har';
 import { eachSpan, eachTracesDataSpan } from './otlp';
-import { Sniffed, sniffFormat } from './sniff';
+import { GZIP_MAGIC, Sniffed, sniffFormat } from './sniff';
+import * as zlib from 'zlib';
 
 export interface ParseLimits {
   /** longest line / record kept (bytes); longer ones are skipped and reported */
@@ -146,7 +147,13 @@ export function parseText(text: string, fileName: string, opts: ParseTextOptions
   return parseBuffer(Buffer.from(text, 'utf8'), fileName, opts);
 }
 
+/** Parses a complete file's bytes (gzip is detected by its magic bytes and decompressed). */
 export function parseBuffer(buf: Buffer, fileName: string, opts: ParseTextOptions = {}): ParsedText {
+  if (GZIP_MAGIC(buf)) {
+    try { buf = zlib.gunzipSync(buf); } catch (e) {
+      return { format: 'unknown', records: [], problems: [{ file: fileName, line: 0, reason: `corrupt gzip: ${shortError(e)}` }], skipped: 1, zoneAssumed: 0 };
+    }
+  }
   const sniffed = sniffFormat(buf.subarray(0, 65536), fileName);
   if (sniffed.problem) {
     return { format: sniffed.format, records: [], problems: [{ file: fileName, line: 0, reason: sniffed.problem }], skipped: 1, zoneAssumed: 0 };
