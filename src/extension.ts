@@ -3,7 +3,8 @@
 // behind a cancellable progress notification while the views and commands already answer.
 import * as vscode from 'vscode';
 import * as path from 'path';
-import { MonitorEngine } from './core/monitorEngine';
+import { MonitorEngine, type ReaderFactory } from './core/monitorEngine';
+import { LogReader, type Checkpoint } from './core/ingest/logReader';
 import { createPricer, type Pricer } from './core/pricing/pricer';
 import { ConfigStore, effectiveTimeZone, type ApiMonitorConfig } from './host/config';
 import { AlertManager } from './host/alerts/alertManager';
@@ -93,10 +94,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     }
   }
   const cfg0 = config();
+  // the engine's default reader plus the user's field mapping (read at each ingest, so a changed
+  // mapping applies to every line read after it; the change handler below re-reads the logs)
+  const readerFactory: ReaderFactory = (checkpoints, o) => new LogReader(checkpoints as Checkpoint[], {
+    timeZone: o.timeZone, signal: o.signal, maxProblemsPerSource: 20, fieldMapping: { ...config().fieldMapping },
+    onProgress: o.onProgress ? (read: number, total: number, file: string): void => o.onProgress!(read, total, file) : undefined,
+  });
   const engine = await MonitorEngine.create({
     wasmBinary, storeFile, retentionDays: cfg0.retentionDays, timeZone: cfg0.defaultTimeZone || undefined,
     log: m => output.info(m), pricer,
-  });
+  }, { readerFactory });
   output.info(`Store: ${storeFile ?? 'in memory (no workspace storage)'}; display zone ${timeZone()}; prices ${pricer.version}`);
   let dirty = false;
   const persist = async (): Promise<void> => {
@@ -241,11 +248,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     if (e.affects([SETTINGS.autoRefresh, SETTINGS.refreshIntervalSeconds])) {
       scheduleViews();
     }
-    if (e.affects([SETTINGS.defaultTimeZone, SETTINGS.retentionDays, SETTINGS.fieldMapping])) {
+    if (e.affects([SETTINGS.fieldMapping])) {
+      // records already stored were mapped with the old mapping: forget them and read the logs again
+      output.info('Field mapping changed: reading every log again.');
+      void watcher.rereadAll();
+    }
+    if (e.affects([SETTINGS.defaultTimeZone, SETTINGS.retentionDays])) {
       // the engine takes these when it opens the store; the views switch zone at once, the store on reload
       endpoints.refresh();
       statusBar.update();
-      void vscode.window.showInformationMessage('API Monitor: the new time zone, retention or field mapping fully applies after a window reload.', 'Reload Window')
+      void vscode.window.showInformationMessage('API Monitor: the new time zone or retention fully applies after a window reload.', 'Reload Window')
         .then(a => a && vscode.commands.executeCommand('workbench.action.reloadWindow'));
     }
   }));

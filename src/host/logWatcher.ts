@@ -127,6 +127,25 @@ export class LogWatcher extends Disposable {
     await this._drain();
   }
 
+  /**
+   * Forget every source and read all files from the start (after the ingest in flight, so a source
+   * is never removed under a running read). Used when the field mapping changes.
+   */
+  async rereadAll(): Promise<void> {
+    while (this._running) {
+      await this._running;
+    }
+    this._running = (async (): Promise<void> => {
+      for (const s of this.deps.engine.sources()) {
+        this.deps.removeSource?.(s.path);
+      }
+    })();
+    await this._running.finally(() => {
+      this._running = undefined;
+    });
+    await this.ingestNow();
+  }
+
   /** Re-discover files, then read them all. */
   async refresh(): Promise<void> {
     await this._rescan(true);

@@ -180,6 +180,19 @@ describe('API Monitor in the VS Code extension host', function () {
     assert.strictEqual(hist.to, 'firing');
   });
 
+  it('sorts the endpoints by the chosen figure', async () => {
+    const labels = async (): Promise<string[]> => (await api.treeItems('apiMonitor.endpoints')).map(i => i.label);
+    await vscode.commands.executeCommand('apiMonitor.sortEndpoints', 'calls');
+    // calls: /v1/chat 6, /v1/embeddings 4, /v1/breach 2
+    assert.deepStrictEqual(await labels(), ['/v1/chat', '/v1/embeddings', '/v1/breach']);
+    await vscode.commands.executeCommand('apiMonitor.sortEndpoints', 'errors');
+    // errors: /v1/breach 2, /v1/chat 1, /v1/embeddings 0
+    assert.deepStrictEqual(await labels(), ['/v1/breach', '/v1/chat', '/v1/embeddings']);
+    await vscode.commands.executeCommand('apiMonitor.sortEndpoints', 'cost');
+    // cost: $2.80, $0.07, then /v1/breach (no priced call: cost 0)
+    assert.deepStrictEqual(await labels(), ['/v1/chat', '/v1/embeddings', '/v1/breach']);
+  });
+
   describe('exports (target file given: no dialogs)', () => {
     // every call so far: 9 + 1 appended + 2 breach = 12; 1 + 1 + 2 = 4 failed... (1 chat, 2 breach) = 3 errors
     const range = (): { from: number; to: number } => ({ from: t0 - 10 * MIN, to: Date.now() + MIN });
@@ -227,6 +240,55 @@ describe('API Monitor in the VS Code extension host', function () {
       const md = fs.readFileSync(out('report.md'), 'utf8');
       assert.ok(md.includes('$2.87'), 'total cost');
       assert.ok(md.includes('/v1/chat'));
+    });
+  });
+
+  describe('a log added by hand, read with a field mapping', () => {
+    let custom: string;
+    before(() => {
+      custom = path.join(ws, 'extra', 'custom.jsonl');
+      fs.mkdirSync(path.dirname(custom), { recursive: true });
+      const rec = (s: number, ms: number): string => line({ when: new Date(Date.now() - s * 1000).toISOString(), op: { name: '/v2/custom' }, timing: { total: ms } });
+      fs.writeFileSync(custom, rec(4, 42) + rec(3, 30));
+    });
+    after(async () => {
+      await vscode.workspace.getConfiguration('apiMonitor').update('fieldMapping', undefined, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('adds the file as a manual source; without a mapping its lines have no timestamp and are skipped', async () => {
+      await vscode.commands.executeCommand('apiMonitor.addLogFile', custom);
+      // outside apiMonitor.logFiles (logs/**/*.jsonl): only the manual list finds it
+      const src = await waitFor('custom.jsonl in Log Sources', async () =>
+        (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'custom.jsonl' && i.description === 'jsonl · 0 records · 2 skipped'));
+      assert.strictEqual(src.contextValue, 'sourceManual');
+    });
+
+    it('re-reads the logs when the field mapping changes', async () => {
+      await vscode.workspace.getConfiguration('apiMonitor').update('fieldMapping',
+        { ts: 'when', endpoint: 'op.name', latency_ms: 'timing.total' }, vscode.ConfigurationTarget.Workspace);
+      // 2 calls, no status = success: 100.0 %; p95 rank ceil(1.9)=2 of [30, 42] = 42 ms; no model: unpriced
+      const row = await waitFor('/v2/custom in Endpoints', async () =>
+        (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v2/custom'), 10_000);
+      assert.strictEqual(row.description, '2 calls · 100.0 % · p95 42 ms · unpriced');
+      await api.ingestNow(); // waits for the re-read in flight
+      const src = (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'custom.jsonl');
+      assert.strictEqual(src?.description, 'jsonl · 2 records');
+    });
+
+    it('removes the manual source and its calls', async () => {
+      await vscode.commands.executeCommand('apiMonitor.removeLogSource', custom);
+      await waitFor('custom.jsonl gone', async () => !(await api.treeItems('apiMonitor.sources')).some(i => i.label === 'custom.jsonl'));
+      assert.ok(!(await api.treeItems('apiMonitor.endpoints')).some(i => i.label === '/v2/custom'));
+    });
+
+    it('reads the other logs again without the mapping once it is removed', async () => {
+      await vscode.workspace.getConfiguration('apiMonitor').update('fieldMapping', undefined, vscode.ConfigurationTarget.Workspace);
+      // the mapping is global (it wins over the usual names in every log), so without it calls.jsonl reads as before:
+      // 12 calls and the 2 malformed lines
+      await waitFor('calls.jsonl read again', async () =>
+        (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'calls.jsonl')?.description === 'jsonl · 12 records · 2 skipped', 10_000);
+      const chat = (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v1/chat');
+      assert.strictEqual(chat?.description, '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced');
     });
   });
 });
