@@ -177,6 +177,22 @@ describe('ingest: LogReader tailing', () => {
     assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
   });
 
+  it('files outside the list still count for copy detection (rename seen alone, copy of a live file)', async () => {
+    fs.writeFileSync(p('app.log'), line('/a') + line('/b'));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.log']);
+    fs.copyFileSync(p('app.log'), p('copy.log'));
+    let res = await read(r, s, ['copy.log']);
+    assert.deepStrictEqual([res[0].records, res[0].status], [0, 'mirror']);
+    fs.rmSync(p('copy.log'));
+    fs.renameSync(p('app.log'), p('moved.log'));
+    fs.appendFileSync(p('moved.log'), line('/c'));
+    res = await read(r, s, ['moved.log']);
+    assert.deepStrictEqual([res[0].records, res[0].renamedFrom], [1, p('app.log')]);
+    assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
+  });
+
   it('copytruncate: the copy takes over the unread tail, the truncated file restarts', async () => {
     const a = line('/a'), b = line('/b');
     fs.writeFileSync(p('app.log'), a);

@@ -211,9 +211,18 @@ export class LogReader {
 
     // Which checkpoints still describe the file at their own path ("live").
     const live = new Set<string>();
-    for (const cp of this.cps.values()) {
-      const p = probes.get(cp.path) ?? (cp.fpLen >= FP_MIN_COPY ? await getProbe(cp.path) : undefined);
-      if (p && holds(cp, p) && sameInode(cp, p)) live.add(cp.path);
+    for (const path of unique) {
+      const cp = this.cps.get(path);
+      if (cp && holds(cp, probes.get(path)!) && sameInode(cp, probes.get(path)!)) live.add(path);
+    }
+    // Files outside the list matter only for copy detection (a new or replaced file, or a mirror):
+    // in the common tail case (every file still the one we know) they are not even looked at.
+    if (unique.some(path => !live.has(path) || this.cps.get(path)!.mirrorOf !== null)) {
+      for (const cp of this.cps.values()) {
+        if (probes.has(cp.path) || cp.fpLen < FP_MIN_COPY) continue;
+        const p = await getProbe(cp.path);
+        if (holds(cp, p) && sameInode(cp, p)) live.add(cp.path);
+      }
     }
 
     // Plan first, read after: a rotation shows up as a new file at the old path plus the old content
