@@ -55,10 +55,11 @@ export function csvText(v: string | null | undefined): string {
 function csvNum(v: number | null | undefined): string {
   if (typeof v !== 'number') return '';
   // Most counts are small whole numbers: a table lookup beats number-to-string conversion.
-  if (v >= 0 && v < SMALL_INTS.length && (v | 0) === v) return SMALL_INTS[v];
+  if (v >= 0 && v < SMALL_INTS.length && (v | 0) === v) return SMALL_INTS[v] ?? (SMALL_INTS[v] = String(v));
   return Number.isFinite(v) ? String(v) : '';
 }
-const SMALL_INTS = Array.from({ length: 4096 }, (_, i) => String(i));
+/** filled on first use: token counts and latencies below 65,536 */
+const SMALL_INTS: (string | undefined)[] = new Array(65_536).fill(undefined);
 
 function csvBool(v: boolean | null | undefined): string {
   return v === true ? 'true' : v === false ? 'false' : '';
