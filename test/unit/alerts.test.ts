@@ -136,6 +136,35 @@ describe('alerts: state machine', () => {
     assert.deepStrictEqual(kinds(events), ['fired@10:01:00', 'escalated@10:02:00']);
   });
 
+  it('reminds every cooldown while firing; cooldown 0 means no reminders', () => {
+    const samples = [0, 30, 60, 89, 120, 150].map(m => ({ at: t(10, 0) + m * MIN, value: 9, calls: 10 }));
+    // fire at 10:00; reminders when 60 min have passed since the last notification: 11:00, 12:00
+    assert.deepStrictEqual(notified(run(rule({ cooldownMinutes: 60 }), samples).events), ['fired@10:00:00', 'reminder@11:00:00', 'reminder@12:00:00']);
+    assert.deepStrictEqual(notified(run(rule({ cooldownMinutes: 0 }), samples).events), ['fired@10:00:00']);
+  });
+
+  it('no data while pending starts the pending period over', () => {
+    const r = rule({ warning: 5, windowMinutes: 1, forMinutes: 2 });
+    const { events } = run(r, [
+      { at: t(10, 0), value: 1, calls: 10 },
+      { at: t(10, 1), value: 9, calls: 10 },  // breach counted from 10:00: 1 min
+      { at: t(10, 2), value: null, calls: 0 }, // no data: pending dropped
+      { at: t(10, 3), value: 9, calls: 10 },  // breach counted from 10:02: 1 min
+      { at: t(10, 4), value: 9, calls: 10 },  // 2 min: fire
+    ]);
+    assert.deepStrictEqual(kinds(events), ['pending@10:01:00', 'noData@10:02:00', 'dataBack@10:03:00', 'pending@10:03:00', 'fired@10:04:00']);
+  });
+
+  it('a pending period that reaches the critical level fires at critical', () => {
+    const r = rule({ warning: 10, critical: 20, windowMinutes: 1, forMinutes: 2 });
+    const { events } = run(r, [
+      { at: t(10, 0), value: 1, calls: 10 },
+      { at: t(10, 1), value: 12, calls: 10 },
+      { at: t(10, 2), value: 25, calls: 10 },
+    ]);
+    assert.deepStrictEqual(events.map(e => [e.kind, e.level, e.severity]), [['pending', 'warning', 'error'], ['fired', 'critical', 'critical']]);
+  });
+
   it('an acknowledged episode sends no reminders', () => {
     const r = rule({ warning: 5, cooldownMinutes: 10 });
     const engine = new AlertEngine();
