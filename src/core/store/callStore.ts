@@ -239,7 +239,8 @@ export class CallStore {
   insert(sourceId: number, records: readonly StoredCall[]): number {
     const floor = this.floors.get(sourceId) ?? 0;
     const delta = new RollupDelta();
-    const flat: SqlValue[] = [];
+    // one preallocated parameter array, filled by index (no growth, no copies)
+    const flat: SqlValue[] = new Array<SqlValue>(MULTI_ROWS * NCOL).fill(null);
     let rowsInFlat = 0;
     let inserted = 0;
     const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
@@ -260,16 +261,19 @@ export class CallStore {
         const retry = num(r.retry_count) ?? 0;
         const cr = num(r.cache_read_tokens) ?? 0, cw = num(r.cache_write_tokens) ?? 0, cw1h = num(r.cache_write_1h_tokens) ?? 0;
         const reas = num(r.reasoning_tokens) ?? 0;
-        flat.push(sourceId, r.offset, r.line, r.ts, e, m, p, f, r.method, num(r.status_code), b(r.success), r.error_type,
-          r.request_id, r.trace_id, retry, r.priority, latency, num(r.ttft_ms), input, output, cr, cw, cw1h, reas,
-          b(r.cache_write_split_known), rc, cost,
-          r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null), Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)),
-          b(r.cost_estimated), r.price_version, b(r.batch), r.request_hash, b(r.zone_assumed));
+        let j = rowsInFlat * NCOL;
+        flat[j++] = sourceId; flat[j++] = r.offset; flat[j++] = r.line; flat[j++] = r.ts; flat[j++] = e; flat[j++] = m; flat[j++] = p;
+        flat[j++] = f; flat[j++] = r.method; flat[j++] = num(r.status_code); flat[j++] = b(r.success); flat[j++] = r.error_type;
+        flat[j++] = r.request_id; flat[j++] = r.trace_id; flat[j++] = retry; flat[j++] = r.priority; flat[j++] = latency;
+        flat[j++] = num(r.ttft_ms); flat[j++] = input; flat[j++] = output; flat[j++] = cr; flat[j++] = cw; flat[j++] = cw1h;
+        flat[j++] = reas; flat[j++] = b(r.cache_write_split_known); flat[j++] = rc; flat[j++] = cost;
+        flat[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
+        flat[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); flat[j++] = b(r.cost_estimated);
+        flat[j++] = r.price_version; flat[j++] = b(r.batch); flat[j++] = r.request_hash; flat[j++] = b(r.zone_assumed);
         delta.add({ ts: r.ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
         inserted++;
         if (++rowsInFlat === MULTI_ROWS) {
           multi.run(flat);
-          flat.length = 0;
           rowsInFlat = 0;
         }
       }

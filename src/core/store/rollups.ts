@@ -56,16 +56,14 @@ function measuresOf(r: RollRow, out: number[], sign: number): void {
 
 interface Entry { key: number[]; acc: number[] }
 
-function bump(map: Map<string | number, Entry>, mapKey: string | number, key: () => number[], r: RollRow, sign: number): void {
+function entry(map: Map<string | number, Entry>, mapKey: string | number, nv: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
   let e = map.get(mapKey);
-  if (!e) { e = { key: key(), acc: new Array<number>(MEASURES.length).fill(0) }; map.set(mapKey, e); }
-  measuresOf(r, e.acc, sign);
-}
-
-function count(map: Map<string, Entry>, mapKey: string, key: () => number[], sign: number): void {
-  let e = map.get(mapKey);
-  if (!e) { e = { key: key(), acc: [0] }; map.set(mapKey, e); }
-  e.acc[0] += sign;
+  if (!e) {
+    const key = k4 !== undefined ? [k0, k1, k2!, k3!, k4] : k3 !== undefined ? [k0, k1, k2!, k3] : [k0, k1];
+    e = { key, acc: new Array<number>(nv).fill(0) };
+    map.set(mapKey, e);
+  }
+  return e;
 }
 
 /** Pending changes to every rollup tier, written by flush(). */
@@ -84,13 +82,14 @@ export class RollupDelta {
     const day = r.ts - (((r.ts % DAY_MS) + DAY_MS) % DAY_MS);
     const dims = `${r.e},${r.m},${r.p},${r.s}`;
     // minute + success as one number (ts multiples of 60,000 stay far below 2^53 when doubled)
-    bump(this.minute, minute * 2 + r.s, () => [minute, r.s], r, sign);
-    bump(this.hour, `${hour},${dims}`, () => [hour, r.e, r.m, r.p, r.s], r, sign);
-    bump(this.day, `${day},${dims}`, () => [day, r.e, r.m, r.p, r.s], r, sign);
+    const nm = MEASURES.length;
+    measuresOf(r, entry(this.minute, minute * 2 + r.s, nm, minute, r.s).acc, sign);
+    measuresOf(r, entry(this.hour, `${hour},${dims}`, nm, hour, r.e, r.m, r.p, r.s).acc, sign);
+    measuresOf(r, entry(this.day, `${day},${dims}`, nm, day, r.e, r.m, r.p, r.s).acc, sign);
     if (r.latency !== null) {
       const b = latencyBucket(r.latency);
-      count(this.histHour, `${hour},${b}`, () => [hour, b], sign);
-      count(this.histDay, `${day},${r.e},${r.m},${b}`, () => [day, r.e, r.m, b], sign);
+      entry(this.histHour as Map<string | number, Entry>, `${hour},${b}`, 1, hour, b).acc[0] += sign;
+      entry(this.histDay as Map<string | number, Entry>, `${day},${r.e},${r.m},${b}`, 1, day, r.e, r.m, b).acc[0] += sign;
     }
   }
 
