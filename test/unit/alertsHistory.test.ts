@@ -77,6 +77,26 @@ describe('alerts: AlertHistory over sql.js', () => {
     db.close();
   });
 
+  it('a budget-period reset ends the episode as "reset"; a removed rule closes it', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    const daily: AlertRule = { ...costRule, id: 'daily', metric: 'costPerDay', warning: 5, windowMinutes: 1440 };
+    const engine = new AlertEngine();
+    const round = (rules: AlertRule[], at: number, value: number, periodStart: number): void => {
+      history.recordAll(engine.evaluateAll(rules, () => ({ value, calls: 3, periodStart }), at).transitions, rules);
+    };
+    round([daily, costRule], t(23, 0), 6, t(0, 0));         // both fire (6 > 5, 6 > 1)
+    round([daily, costRule], t(0, 10, 2), 1, t(0, 0, 2));   // new day: daily reset; cost resolves (1 <= 1)
+    round([daily], t(0, 20, 2), 7, t(0, 0, 2));              // daily fires again
+    round([], t(0, 30, 2), 7, t(0, 0, 2));                   // rule removed: closed
+    assert.deepStrictEqual(history.list({ from: 0, to: t(23, 0, 2) }).map(r => [r.ruleId, r.state, r.resolvedAt]), [
+      ['daily', 'closed', t(0, 30, 2)],
+      ['cost', 'resolved', t(0, 10, 2)], // same start (23:00) as the next: ordered by id
+      ['daily', 'reset', t(0, 10, 2)],
+    ]);
+    db.close();
+  });
+
   it('stores a rule name with quotes and SQL as plain data', async () => {
     const db = await openDb();
     const history = new AlertHistory(db);
