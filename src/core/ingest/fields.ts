@@ -31,7 +31,7 @@ const TS = ['ts', 'timestamp', 'time', '@timestamp', 'created', 'created_at', 'c
 const END = ['endTime', 'end_time', 'end', 'completed_at', 'completedAt', 'finished_at', 'finishedAt', 'ended_at'];
 const TTFT_ABS = ['completionStartTime', 'completion_start_time'];
 const TTFT: [string, number][] = [['ttft_ms', 1], ['time_to_first_token_ms', 1], ['ttftMs', 1], ['ttft', 1000], ['time_to_first_token', 1000]];
-const ENDPOINT = ['endpoint', 'route', 'path', 'url', 'uri', 'request_path', 'operation', 'call_type', 'name', 'api_route', 'api_base'];
+const ENDPOINT = ['endpoint', 'route', 'path', 'url', 'uri', 'request_path', 'operation', 'call_type', 'name', 'api_route', 'api_base', 'object'];
 /**
  * [alias, factor to ms]. `_ms`-suffixed names and the bare words `latency`, `response_time`,
  * `responseTime`, `elapsed`, `took` are milliseconds (what HTTP loggers write); `duration`,

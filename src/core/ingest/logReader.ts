@@ -334,9 +334,11 @@ export class LogReader {
     cp.size = p.st!.size; cp.mtimeMs = p.st!.mtimeMs; cp.ino = p.st!.ino; cp.dev = p.st!.dev;
   }
 
-  private async readOne(p: Probe, prev: Checkpoint | undefined, resetFlag: boolean, renamedFrom: string | undefined,
+  private async readOne(p: Probe, prevCp: Checkpoint | undefined, resetFlag: boolean, renamedFrom: string | undefined,
     sink: (batch: ReadBatch) => void | Promise<void>): Promise<SourceResult> {
+    let prev = prevCp;
     const st = p.st!;
+    const wasUnknown = prev !== undefined && prev.format === 'unknown';
     const unchanged = prev !== undefined && prev.size === st.size && prev.mtimeMs === st.mtimeMs && prev.ino === st.ino && prev.dev === st.dev;
     let sniffed: Sniffed;
     if (prev && prev.offset > 0 && prev.format !== 'unknown') {
@@ -359,6 +361,9 @@ export class LogReader {
       return { ...emptyResult(p.path, 'unknown', 'read', problems), skipped: 1, reset: resetFlag };
     }
     const whole = sniffed.framing === 'array';
+    // a file that was unreadable before (binary, unknown format) and now makes sense is read from 0;
+    // nothing of it was stored, so nothing is reset
+    if (wasUnknown) prev = undefined;
     if (!whole && !p.gz && prev && !resetFlag && prev.offset > st.size) {
       // same first bytes but shorter than what we read: truncated and rewritten
       resetFlag = true; prev = undefined;
