@@ -4,7 +4,8 @@
 //   → integration (mocha inside the real VS Code extension host) → e2e (playwright-core + workbench).
 // Each stage's own counts are parsed from its output; a check stage (setup, build, tsc, lint) counts as one
 // test; a stage that fails to run, or exits non-zero without a count, counts as one failure, and the later
-// stages still run. Exit code 0 only when nothing failed.
+// stages still run. Each stage has a time limit (5 min unless set below); one that overruns is stopped and
+// counts as a failure. Exit code 0 only when nothing failed.
 // Options: --only=unit,lint (stage names below), --skip=setup,e2e ; env CI=true makes no difference except
 // that nothing ever waits for input.
 'use strict';
@@ -34,18 +35,19 @@ function summaryCounts(out) {
 }
 
 const STAGES = [
-  { name: 'setup', what: 'real VS Code host (code-server) + chromium', cmd: ['bash', 'scripts/setup-vscode-host.sh'] },
+  { name: 'setup', limitMin: 10, what: 'real VS Code host (code-server) + chromium', cmd: ['bash', 'scripts/setup-vscode-host.sh'] },
   { name: 'build', what: 'esbuild bundles and test bundles', cmd: [process.execPath, 'esbuild.mjs'] },
   { name: 'typecheck', what: 'tsc -p .', cmd: [bin('tsc'), '-p', '.'] },
   { name: 'typecheck-webview', what: 'tsc -p webview', cmd: [bin('tsc'), '-p', 'webview'],
     skipIf: () => listFiles('webview', '.ts').length === 0 && 'no webview/*.ts yet' },
   { name: 'lint', what: 'eslint .', cmd: [bin('eslint'), '.', '--max-warnings=-1'] },
   { name: 'unit', what: 'mocha over out/test/unit', count: mochaCounts,
-    cmd: [bin('mocha'), '--reporter', 'dot', '--timeout', '20000', 'out/test/unit/**/*.test.js'] },
-  { name: 'integration', what: 'mocha inside the VS Code extension host', count: summaryCounts,
+    cmd: [bin('mocha'), '--reporter', 'dot', '--timeout', '20000', '--exit', 'out/test/unit/**/*.test.js'] },
+  { name: 'integration', limitMin: 8, what: 'mocha inside the VS Code extension host', count: summaryCounts,
     cmd: [process.execPath, 'scripts/run-integration.js'] },
-  { name: 'e2e', what: 'playwright-core through the workbench and webview', count: mochaCounts,
-    cmd: () => [bin('mocha'), '--reporter', 'spec', '--timeout', '180000', '--slow', '30000',
+  { name: 'e2e', limitMin: 12, what: 'playwright-core through the workbench and webview', count: mochaCounts,
+    // --exit: a test that leaves a browser or server handle open must not hang the run
+    cmd: () => [bin('mocha'), '--reporter', 'spec', '--timeout', '180000', '--slow', '30000', '--exit',
       ...listFiles('test/e2e', '.e2e.test.js').filter(f => !f.includes(path.sep + 'helpers' + path.sep)).map(f => path.join('test/e2e', f))],
     skipIf: () => listFiles('test/e2e', '.e2e.test.js').length === 0 && 'no test/e2e/*.e2e.test.js' },
 ];
@@ -56,9 +58,21 @@ function runStage(stage) {
     let out = '';
     let child;
     try {
-      child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+      // detached: its own process group, so a stage that overruns its time limit is ended with its children
+      child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
         env: { ...process.env, FORCE_COLOR: '0', TEST_ARTIFACTS: ARTIFACTS } });
     } catch (e) { resolve({ code: 127, out: String(e) }); return; }
+    const limitMs = (stage.limitMin || 5) * 60000;
+    const timer = setTimeout(() => {
+      out += `\nstage ${stage.name} overran its ${limitMs / 60000} min limit: stopped\n`;
+      console.error(`stage ${stage.name} overran its ${limitMs / 60000} min limit: stopping it`);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, limitMs);
+    child.on('close', () => clearTimeout(timer));
+    const forward = (sig) => { try { process.kill(-child.pid, sig); } catch { /* gone */ } process.exit(130); };
+    process.once('SIGINT', forward);
+    process.once('SIGTERM', forward);
+    child.on('close', () => { process.removeListener('SIGINT', forward); process.removeListener('SIGTERM', forward); });
     const take = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
     take(child.stdout, process.stdout); take(child.stderr, process.stderr);
     child.on('error', (e) => { out += String(e); resolve({ code: 127, out }); });
