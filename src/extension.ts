@@ -13,7 +13,7 @@ import { DashboardController } from './host/dashboard/dashboardController';
 import { calculatorRows, makeDashboardPricing, type PricingDeps } from './host/dashboard/pricingAdapter';
 import { ExportCommands } from './host/exportCommands';
 import { LogWatcher } from './host/logWatcher';
-import { CONTEXT_KEYS, SETTINGS, VIEWS, type ViewId } from './host/registry';
+import { COMMANDS, CONTEXT_KEYS, SETTINGS, VIEWS, type ViewId } from './host/registry';
 import type { HostServices, OpenDashboardOptions } from './host/services';
 import { StatusBar, type StatusBarTexts } from './host/statusBar';
 import { AlertsTree } from './host/tree/alertsTree';
@@ -287,6 +287,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.ingesting, true);
   setHasSources();
   const ready = watcher.start().then(async () => {
+    if (watcher.paused) {
+      void vscode.window.showInformationMessage('API Monitor: reading the logs was cancelled. The views show what was read so far.', 'Resume')
+        .then(a => a && vscode.commands.executeCommand(COMMANDS.refresh));
+    }
     await alerts.evaluate();
   }).catch(e => {
     output.error(`Start failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);

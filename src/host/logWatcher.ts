@@ -50,6 +50,12 @@ export class LogWatcher extends Disposable {
   private _pollTimer: NodeJS.Timeout | undefined;
   private _running: Promise<void> | undefined;
   private _initialDone = false;
+  /**
+   * The user cancelled the cold read: automatic reads (watcher events, the poll, rescans) wait
+   * until an explicit read (Refresh Now, Add Log File) so a cancelled huge file is not resumed
+   * behind the user's back.
+   */
+  private _paused = false;
   private _abort = new AbortController();
 
   constructor(private readonly deps: LogWatcherDeps) {
@@ -119,8 +125,13 @@ export class LogWatcher extends Disposable {
     return true;
   }
 
-  /** Read these files (default: every known file) now, after any ingest in flight. */
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  /** Read these files (default: every known file) now, after any ingest in flight. Resumes after a cancel. */
   async ingestNow(paths?: string[]): Promise<void> {
+    this._paused = false;
     for (const p of paths ?? this.files()) {
       this._pending.add(p);
     }
@@ -156,7 +167,12 @@ export class LogWatcher extends Disposable {
 
   private _scheduleRescan(): void {
     clearTimeout(this._rescanTimer);
-    this._rescanTimer = setTimeout(() => void this._rescan(true).then(() => this.ingestNow()), RESCAN_DEBOUNCE_MS);
+    this._rescanTimer = setTimeout(() => void this._rescan(true).then(() => {
+      if (!this._paused) {
+        return this.ingestNow();
+      }
+      return undefined;
+    }), RESCAN_DEBOUNCE_MS);
   }
 
   private async _rescan(rewatch: boolean): Promise<void> {
@@ -229,6 +245,9 @@ export class LogWatcher extends Disposable {
   // ---- ingest ----
 
   private _scheduleIngest(fsPath: string): void {
+    if (this._paused) {
+      return;
+    }
     this._pending.add(fsPath);
     if (!this._changeTimer) {
       this._changeTimer = setTimeout(() => {
@@ -246,7 +265,11 @@ export class LogWatcher extends Disposable {
     if (!cfg.autoRefresh || !this._initialDone || this.isDisposed) {
       return;
     }
-    this._pollTimer = setInterval(() => void this.ingestNow(), cfg.refreshIntervalSeconds * 1000);
+    this._pollTimer = setInterval(() => {
+      if (!this._paused) {
+        void this.ingestNow();
+      }
+    }, cfg.refreshIntervalSeconds * 1000);
   }
 
   private async _drain(): Promise<void> {
@@ -273,6 +296,11 @@ export class LogWatcher extends Disposable {
     }
     try {
       const result = await this.deps.engine.ingestFiles(paths, { signal, onProgress: report });
+      if (signal.aborted && initial) {
+        // the engine stops at a batch boundary and returns what it stored
+        this._paused = true;
+        this.deps.output.info('Reading the logs was cancelled; what was read so far is kept. Refresh Now reads the rest.');
+      }
       if (initial || result.records || result.skipped) {
         this.deps.output.info(`Read ${paths.length} file(s): ${result.records} records, ${result.skipped} skipped in ${Math.round(result.ms)} ms`);
       }
@@ -281,7 +309,10 @@ export class LogWatcher extends Disposable {
       }
     } catch (e) {
       if (signal.aborted) {
-        this.deps.output.info('Reading the logs was cancelled; what was read so far is kept.');
+        if (initial) {
+          this._paused = true;
+        }
+        this.deps.output.info('Reading the logs was cancelled; what was read so far is kept. Refresh Now reads the rest.');
         if (!this.isDisposed) {
           this._onDidIngest.fire({ result: { files: 0, records: 0, skipped: 0, ms: 0 }, initial });
         }
