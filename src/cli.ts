@@ -8,6 +8,8 @@ import type { QueryFilter, SourceStats } from './core/model';
 import type { BreakdownRow, CostSummary, WindowStats } from './core/metrics/types';
 import { createPricer } from './core/pricing/pricer';
 import { formatUsd } from './core/pricing/format';
+import { DEFAULT_EXCLUDES, DEFAULT_LOG_GLOBS, discoverFiles } from './core/ingest/discovery';
+import { EXPORT_USAGE, runExport } from './cliExport';
 
 export interface CliIo {
   out: NodeJS.WritableStream;
@@ -34,12 +36,10 @@ export interface CommandContext {
 
 export type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
 
-/**
- * The command table. An `export` subcommand (src/cliExport.ts) plugs in here:
- *   export: (argv, ctx) => runExport(argv, ctx)
- */
-export const COMMANDS: Record<string, { run: Command; summary: string }> = {
+/** The command table: each subcommand gets the options cli.ts does not know, and a CommandContext. */
+export const COMMANDS: Record<string, { run: Command; summary: string; usage?: string }> = {
   report: { run: runReport, summary: 'print totals, per-endpoint and per-model tables, and what was skipped' },
+  export: { run: (argv, ctx) => runExport(argv, ctx), summary: 'write the calls (csv, jsonl) or a summary (json, html, md)', usage: EXPORT_USAGE },
 };
 
 export const USAGE = `Usage: api-monitor <command> <files or folders...> [options]
@@ -48,18 +48,23 @@ Commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`).join('\n')}
 
 Options:
-  --since 24h|7d|30d|all   calls of the last 24 hours / 7 days / 30 days before now, or all (default all)
+  --since 24h|7d|30d|all   calls of the last 24 hours / 7 days / 30 days before now (any <n>m|h|d|w), or all (default all)
   --format text|json       output format (default text)
   --tz Zone                IANA time zone for days and zone-less timestamps (default: this machine's)
   -h, --help               this help
 
-Folders are searched for log files (JSON Lines, JSON, CSV, OTLP, HAR, LiteLLM, .gz copies).
+Folders are searched for log files: *.jsonl, *.ndjson (and rotated/.gz copies), api_metrics.json, *.har,
+and .json/.csv/.log/.gz files inside log, logs, traces, telemetry or metrics folders. Name other files directly.
 Exit codes: 0 ok, 1 error, 2 usage error.
 `;
 
-const SINCE_MS: Record<string, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
-const LOG_EXT = /\.(jsonl|ndjson|json|csv|log|har|gz|txt)$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', 'build', '.venv', 'venv', '__pycache__', '.vscode-test']);
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** Length of a --since value (24h, 7d, 30d, 90m, 2w), null for 'all' or anything else. */
+export function sinceMs(since: string): number | null {
+  const m = /^(\d{1,6})([mhdw])$/.exec(since);
+  return m && Number(m[1]) > 0 ? Number(m[1]) * UNIT_MS[m[2]] : null;
+}
 
 class UsageError extends Error {}
 
@@ -95,30 +100,21 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) out.rest.push(argv[++i]);
     } else out.paths.push(a);
   }
-  if (out.since !== 'all' && !(out.since in SINCE_MS)) throw new UsageError(`--since must be 24h, 7d, 30d or all (got ${out.since})`);
+  if (out.since !== 'all' && sinceMs(out.since) === null) throw new UsageError(`--since must be 24h, 7d, 30d (any <n>m|h|d|w) or all (got ${out.since})`);
   if (out.timeZone !== undefined) {
     try { new Intl.DateTimeFormat('en-US', { timeZone: out.timeZone }); } catch { throw new UsageError(`unknown time zone: ${out.timeZone}`); }
   }
   return out;
 }
 
-/** Log files under the given paths: files as given, folders searched (skipping build and VCS folders). */
+/** Log files under the given paths: files as given, folders searched with the default log globs. */
 export async function findLogFiles(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
   const files: string[] = [];
   const missing: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: fs.Dirent[];
-    try { entries = await fs.promises.readdir(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) await walk(p); }
-      else if (e.isFile() && LOG_EXT.test(e.name)) files.push(p);
-    }
-  };
   for (const p of paths) {
     const st = await fs.promises.stat(p).catch(() => null);
     if (!st) missing.push(p);
-    else if (st.isDirectory()) await walk(path.resolve(p));
+    else if (st.isDirectory()) files.push(...await discoverFiles(p, [...DEFAULT_LOG_GLOBS], [...DEFAULT_EXCLUDES]));
     else files.push(path.resolve(p));
   }
   return { files: [...new Set(files)], missing };
@@ -153,7 +149,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     if (e instanceof UsageError) { io.err.write(`api-monitor ${name}: ${e.message}\n\n${USAGE}`); return 2; }
     throw e;
   }
-  if (opts.help) { io.out.write(USAGE); return 0; }
+  if (opts.help) { io.out.write(cmd.usage ?? USAGE); return 0; }
   if (name === 'report' && opts.format !== 'text' && opts.format !== 'json') {
     io.err.write(`api-monitor report: --format must be text or json (got ${opts.format})\n`);
     return 2;
@@ -185,7 +181,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     if (opts.since === 'all') {
       const b = engine.timeBounds();
       range = b ? { from: b.first, to: b.last + 1 } : { from: now, to: now };
-    } else range = { from: now - SINCE_MS[opts.since], to: now + 1 };
+    } else range = { from: now - sinceMs(opts.since)!, to: now + 1 };
     return await cmd.run(opts.rest, { engine, out: io.out, err: io.err, files, range, since: opts.since, timeZone: opts.timeZone, format: opts.format, now });
   } finally {
     engine.dispose();

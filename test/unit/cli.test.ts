@@ -65,13 +65,29 @@ describe('cli', function () {
     assert.strictEqual((await run([])).code, 2);
     assert.strictEqual((await run(['nope'])).code, 2);
     assert.strictEqual((await run(['report'])).code, 2);
-    assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--since', '3d'])).code, 2);
+    assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--since', '3x'])).code, 2);
     assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--format', 'xml'])).code, 2);
     assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--tz', 'Mars/Olympus'])).code, 2);
     assert.strictEqual((await run(['report', '/no/such/file'])).code, 2);
     const help = await run(['report', '--help']);
     assert.strictEqual(help.code, 0);
     assert.match(help.out, /--since/);
+  });
+
+  it('export subcommand streams the calls of the files given (hooked through the command table)', async () => {
+    const r = await run(['export', fixture('openai-chat.jsonl'), '--format', 'jsonl', '--since', 'all']);
+    assert.strictEqual(r.code, 0, r.err);
+    assert.strictEqual(r.out.trim().split('\n').length, 3); // the three calls of openai-chat.jsonl
+  });
+
+  it('folders are searched with the default log globs', async () => {
+    const r = await run(['report', path.join(process.cwd(), 'test/fixtures'), '--format', 'json']);
+    assert.strictEqual(r.code, 0, r.err);
+    const d = JSON.parse(r.out) as ReportData;
+    // *.jsonl, *.har and api_metrics.json are found; array.json and calls.csv (outside a logs folder) are not
+    const names = d.sources.map(s => path.basename(s.path));
+    assert.ok(names.includes('openai-chat.jsonl') && names.includes('session.har') && names.includes('api_metrics.json'));
+    assert.ok(!names.includes('array.json') && !names.includes('calls.csv'));
   });
 
   it('parseArgs keeps unknown options for the subcommand', () => {
