@@ -241,6 +241,34 @@ describe('ingest: LogReader tailing', () => {
     assert.deepStrictEqual([res[0].records, res[0].status], [0, 'unchanged']);
   });
 
+  it('OTLP lines appended: spans of a line get offset + index, the next line starts at its own offset', async () => {
+    const span = (id: string, startS: number): object => ({ spanId: id, name: `op-${id}`, startTimeUnixNano: `${startS}000000000`, endTimeUnixNano: `${startS}500000000` });
+    const l = (...spans: object[]): string => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }) + '\n';
+    const l1 = l(span('a', 1741082400), span('b', 1741082401));
+    fs.writeFileSync(p('traces.jsonl'), l1);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['traces.jsonl']);
+    fs.appendFileSync(p('traces.jsonl'), l(span('c', 1741082402)));
+    const res = await read(r, s, ['traces.jsonl']);
+    assert.strictEqual(res[0].records, 1);
+    assert.deepStrictEqual(s.rows.get(p('traces.jsonl'))!.map(x => [x.endpoint, x.offset, x.line, x.latency_ms]),
+      [['op-a', 0, 1, 500], ['op-b', 1, 1, 500], ['op-c', l1.length, 2, 500]]);
+  });
+
+  it('a HAR file saved again replaces its calls (reset)', async () => {
+    const har = (n: number): string => JSON.stringify({ log: { version: '1.2', entries: Array.from({ length: n }, (_, i) => ({
+      startedDateTime: `2025-03-04T10:00:0${i}.000Z`, time: 10 + i, request: { method: 'GET', url: `https://x.test/e${i}` }, response: { status: 200 } })) } });
+    fs.writeFileSync(p('s.har'), har(2));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['s.har']);
+    fs.writeFileSync(p('s.har'), har(3));
+    const res = await read(r, s, ['s.har']);
+    assert.deepStrictEqual([res[0].format, res[0].records, res[0].reset], ['har', 3, true]);
+    assert.deepStrictEqual(s.endpoints(), ['GET /e0', 'GET /e1', 'GET /e2']);
+  });
+
   it('a huge line is skipped with a bounded buffer, the rest kept', async () => {
     const big = JSON.stringify({ ts: 1741082400, endpoint: '/big', blob: 'x'.repeat(2 * 1024 * 1024) }) + '\n';
     fs.writeFileSync(p('app.jsonl'), line('/a') + big + line('/b'));
