@@ -131,12 +131,21 @@ export interface RecommendationView {
   readonly savingsUsdPerMonth: number | null;
 }
 
+/** Cost of one endpoint or model (a BreakdownRow fits; the engine's cheaper cost rows too). */
+export interface CostRowView {
+  readonly key: string;
+  readonly calls: number;
+  readonly costUsd: number;
+  readonly unpricedCalls: number;
+}
+
 export interface CostData {
   readonly totals: CostTotals;
-  readonly window: WindowStats;
+  /** the selected range: calls and known cost (unpriced calls left out) */
+  readonly summary: { readonly calls: number; readonly unpricedCalls: number; readonly costUsd: number };
   readonly daily: StackedDaily;
-  readonly byEndpoint: readonly BreakdownRow[];
-  readonly byModel: readonly BreakdownRow[];
+  readonly byEndpoint: readonly CostRowView[];
+  readonly byModel: readonly CostRowView[];
   /** costUsd / priced calls of the window, null when none priced */
   readonly avgCostPerCall: number | null;
   /** cost of failed calls; retries' cost when the engine can tell them apart (else null) */
@@ -157,7 +166,8 @@ export interface CacheRow {
 }
 
 export interface CacheData {
-  readonly window: WindowStats;
+  /** the selected range */
+  readonly summary: { readonly calls: number; readonly responseCacheHitRate: number | null; readonly promptCacheTokenShare: number | null };
   readonly rows: readonly CacheRow[];
   readonly responseCacheSavingsUsd: number | null;
   readonly promptCacheSavingsUsd: number | null;

@@ -14,7 +14,7 @@ export function cacheTab(): TabView<CacheData> {
     },
     update(d) {
       clear(root);
-      const w = d.window;
+      const w = d.summary;
       root.appendChild(h('div', { className: 'kpis' },
         ...[
           ['Response-cache hit rate', formatPercent(w.responseCacheHitRate), 'hitRate', 'the app answered from its own cache'],

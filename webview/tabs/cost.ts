@@ -112,7 +112,7 @@ export function costTab(): TabView<CostData> {
       }));
       const costCell = (r: { costUsd: number; calls: number; unpricedCalls: number }): string => (r.calls > 0 && r.unpricedCalls === r.calls ? NO_DATA : formatUsd(r.costUsd));
       const perCall = (r: { costUsd: number; calls: number; unpricedCalls: number }): string => (r.calls - r.unpricedCalls > 0 ? formatUsdPrecise(r.costUsd / (r.calls - r.unpricedCalls)) : NO_DATA);
-      const share = (r: { costUsd: number }): string => (d.window.costUsd > 0 ? formatPercent(r.costUsd / d.window.costUsd) : NO_DATA);
+      const share = (r: { costUsd: number }): string => (d.summary.costUsd > 0 ? formatPercent(r.costUsd / d.summary.costUsd) : NO_DATA);
       root.append(h('div', { className: 'grid2' },
         section('By endpoint', table('Cost by endpoint', ['Endpoint', 'Calls', 'Cost', 'Share', 'Per call', 'Unpriced'],
           d.byEndpoint.map(r => [r.key, formatCount(r.calls), costCell(r), share(r), perCall(r), r.unpricedCalls ? formatCount(r.unpricedCalls) : NO_DATA]),

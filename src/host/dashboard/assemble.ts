@@ -2,12 +2,12 @@
 // No vscode import, so every function here runs in plain Node tests.
 import type { QueryFilter } from '../../core/model';
 import type {
-  WindowStats, TimeSeries, BreakdownRow, CostTotals as EngineCostTotals, CostSummary, DailyCost, CacheRow as EngineCacheRow,
+  WindowStats, TimeSeries, BreakdownRow, CostTotals as EngineCostTotals, CostSummary, DailyCost, CacheRow as EngineCacheRow, CostRow,
   TokenUsageRow, DuplicateRow,
 } from '../../core/metrics/types';
 import type {
   DashboardFilter, Kpi, Gauge, Band, Comparison, RuleView, AlertView, RealtimeData, HistoryData, CostData, CostTotals,
-  StackedDaily, CacheData, CacheRow, AlertsData, ProjectionView, RecommendationView, DashboardMeta, TabId,
+  StackedDaily, CacheData, CacheRow, AlertsData, ProjectionView, RecommendationView, DashboardMeta, TabId, CostRowView,
 } from '../../shared/protocol';
 
 const MIN = 60_000;
@@ -30,6 +30,8 @@ export interface DashboardEngine {
   costTotals?(filter?: Omit<QueryFilter, 'from' | 'to'>): EngineCostTotals;
   costSummary?(filter: QueryFilter): CostSummary;
   dailyCost?(filter: QueryFilter): DailyCost[];
+  costByEndpoint?(filter: QueryFilter): CostRow[];
+  costByModel?(filter: QueryFilter): CostRow[];
   cacheStats?(filter: QueryFilter, perModel?: boolean): EngineCacheRow[];
   tokenUsage?(filter: QueryFilter): TokenUsageRow[];
   duplicateRequests?(filter: QueryFilter): DuplicateRow[];
@@ -287,29 +289,35 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
   }
   const b = rangeBounds(filter, now);
   const q = toQuery(filter, b);
-  const window = engine.window(q);
   // Daily stacks over the selected range, but at least the last 7 days so short ranges still show a trend.
   const dayFrom = Math.min(b.from, d7);
   const days = engine.dailyCost
     ? engine.dailyCost(scoped(dayFrom, b.to)).map(d => ({ label: dayLabel(d.day, timeZone), rows: d.byModel }))
     : dayStarts(dayFrom, b.to, timeZone).map(d => ({ label: d.label, rows: engine.byModel(scoped(d.start, Math.min(d.end, b.to))) }));
+  // The engine's cost queries skip latency percentiles, which the cost tab does not show (much cheaper at 1M calls).
   let avgCostPerCall: number | null;
   let wasted: CostData['wasted'];
+  let summary: CostData['summary'];
   if (engine.costSummary) {
     const c = engine.costSummary(q);
+    summary = { calls: c.calls, unpricedCalls: c.unpricedCalls, costUsd: c.costUsd };
     avgCostPerCall = c.avgCostPerCall;
     wasted = { failedUsd: c.failedCostUsd, failedCalls: c.failedCalls, retryUsd: c.retryCostUsd };
   } else {
+    const window = engine.window(q);
+    summary = { calls: window.calls, unpricedCalls: window.unpricedCalls, costUsd: window.costUsd };
     const failed = engine.window({ ...q, status: 'error' });
     const priced = window.calls - window.unpricedCalls;
     avgCostPerCall = priced > 0 ? window.costUsd / priced : null;
     wasted = { failedUsd: failed.costUsd, failedCalls: failed.calls, retryUsd: pricing.retryCost?.(q) ?? null };
   }
+  const costRows = (rows: readonly { key: string; calls: number; costUsd: number; unpricedCalls: number }[]): CostRowView[] =>
+    rows.map(r => ({ key: r.key, calls: r.calls, costUsd: r.costUsd, unpricedCalls: r.unpricedCalls }));
   return {
-    totals, window,
+    totals, summary,
     daily: stackDaily(days),
-    byEndpoint: engine.byEndpoint(q).slice(0, ENDPOINT_ROWS),
-    byModel: engine.byModel(q),
+    byEndpoint: costRows(engine.costByEndpoint ? engine.costByEndpoint(q) : engine.byEndpoint(q)).slice(0, ENDPOINT_ROWS),
+    byModel: costRows(engine.costByModel ? engine.costByModel(q) : engine.byModel(q)),
     avgCostPerCall,
     wasted,
     projection: pricing.projection?.(engine, now, filter) ?? null,
@@ -324,13 +332,8 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
 export function assembleCache(engine: DashboardEngine, filter: DashboardFilter, now: number, pricing: DashboardPricing = {}): CacheData {
   const b = rangeBounds(filter, now);
   const q = toQuery(filter, b);
-  const window = engine.window(q);
   const savings = pricing.cacheSavings?.(q) ?? null;
   const byKey = new Map((savings?.byEndpoint ?? []).map(s => [s.key, s]));
-  const rows: CacheRow[] = engine.byEndpoint(q).slice(0, ENDPOINT_ROWS).map(r => ({
-    key: r.key, calls: r.calls, responseCacheHitRate: r.responseCacheHitRate, promptCacheTokenShare: r.promptCacheTokenShare,
-    responseCacheSavingsUsd: byKey.get(r.key)?.responseUsd ?? null, promptCacheSavingsUsd: byKey.get(r.key)?.promptUsd ?? null,
-  }));
   const sum = (get: (s: { responseUsd: number | null; promptUsd: number | null }) => number | null): number | null => {
     if (!savings) return null;
     let total = 0;
@@ -338,11 +341,29 @@ export function assembleCache(engine: DashboardEngine, filter: DashboardFilter, 
     for (const s of savings.byEndpoint) { const v = get(s); if (v !== null) { total += v; any = true; } }
     return any ? total : null;
   };
+  const row = (key: string, calls: number, hit: number | null, share: number | null): CacheRow => ({
+    key, calls, responseCacheHitRate: hit, promptCacheTokenShare: share,
+    responseCacheSavingsUsd: byKey.get(key)?.responseUsd ?? null, promptCacheSavingsUsd: byKey.get(key)?.promptUsd ?? null,
+  });
+  const base = { responseCacheSavingsUsd: sum(s => s.responseUsd), promptCacheSavingsUsd: sum(s => s.promptUsd) };
+  if (engine.cacheStats) {
+    // per-endpoint cache rows carry both rates without latency percentiles: cheap at 1M calls
+    const stats = [...engine.cacheStats(q, false)].sort((x, y) => y.calls - x.calls || (x.endpoint < y.endpoint ? -1 : 1));
+    let calls = 0, known = 0, hits = 0, input = 0, read = 0;
+    for (const r of stats) { calls += r.calls; known += r.responseCacheKnown; hits += r.responseCacheHits; input += r.inputTokens; read += r.cacheReadTokens; }
+    return {
+      ...base,
+      summary: { calls, responseCacheHitRate: known > 0 ? hits / known : null, promptCacheTokenShare: input > 0 ? read / input : null },
+      rows: stats.slice(0, ENDPOINT_ROWS).map(r => row(r.endpoint, r.calls, r.responseCacheHitRate, r.promptCacheTokenShare)),
+      whatIf: whatIfFromCacheRows(stats, b),
+    };
+  }
+  const window = engine.window(q);
   return {
-    window, rows,
-    responseCacheSavingsUsd: sum(s => s.responseUsd),
-    promptCacheSavingsUsd: sum(s => s.promptUsd),
-    whatIf: engine.cacheStats ? whatIfFromCacheRows(engine.cacheStats(q, false), b) : whatIfInputs(window),
+    ...base,
+    summary: { calls: window.calls, responseCacheHitRate: window.responseCacheHitRate, promptCacheTokenShare: window.promptCacheTokenShare },
+    rows: engine.byEndpoint(q).slice(0, ENDPOINT_ROWS).map(r => row(r.key, r.calls, r.responseCacheHitRate, r.promptCacheTokenShare)),
+    whatIf: whatIfInputs(window),
   };
 }
 

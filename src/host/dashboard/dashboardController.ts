@@ -196,6 +196,31 @@ class DashboardPanel extends Disposable {
   private _invalidate(): void {
     this._cache.clear();
     this._meta = undefined;
+    this._slow.clear();
+  }
+
+  /**
+   * The budget projection (global) and the recommendations (last 7 days) do not depend on the selected range:
+   * computed once per ingest (or minute), so switching ranges on the Cost tab does not pay for them again.
+   */
+  private _slow = new Map<string, { at: number; value: unknown }>();
+
+  private _memo<T>(key: string, now: number, fn: () => T): T {
+    const hit = this._slow.get(key);
+    if (hit && now - hit.at < 60_000) return hit.value as T;
+    const value = fn();
+    this._slow.set(key, { at: now, value });
+    return value;
+  }
+
+  private _pricing(now: number): DashboardPricing {
+    const p = this._opts.pricing?.() ?? {};
+    return {
+      ...p,
+      projection: p.projection && ((e, n, f) => this._memo('projection', now, () => p.projection!(e, n, f))),
+      recommendations: p.recommendations && ((e, n, f) => this._memo(`recs\u0000${f.endpoint ?? ''}\u0000${f.model ?? ''}`, now, () => p.recommendations!(e, n, f))),
+      pricedModels: p.pricedModels && (() => this._memo('models', now, () => p.pricedModels!())),
+    };
   }
 
   /** After an ingest or an alert change: recompute the visible tab, at most every 500 ms. */
@@ -307,7 +332,8 @@ class DashboardPanel extends Disposable {
 
   private _metaNow(): DashboardMeta {
     const now = this._now();
-    if (this._meta && now - this._meta.at < 10_000) return this._meta.meta;
+    // Meta changes with ingests (which clear it); the minute bound only catches retention pruning.
+    if (this._meta && now - this._meta.at < 60_000) return this._meta.meta;
     const s = this._opts.services;
     const tz = s.timeZone();
     let meta: DashboardMeta;
@@ -318,9 +344,11 @@ class DashboardPanel extends Disposable {
     } else if (engine.dimensions && engine.timeBounds) {
       const d = engine.dimensions();
       const tb = engine.timeBounds();
+      const all = tb ? { from: tb.first, to: tb.last + 1 } : null;
       meta = {
         endpoints: [...d.endpoints].sort(), models: [...d.models].sort(), firstTs: tb?.first ?? null, lastTs: tb?.last ?? null, timeZone: tz,
-        totalCalls: tb ? engine.window({ from: tb.first, to: tb.last + 1 }).calls : 0,
+        // a count only: costSummary does not compute the percentiles a window() would
+        totalCalls: all ? (engine.costSummary ? engine.costSummary(all).calls : engine.window(all).calls) : 0,
       };
     } else {
       const q = { from: now - s.config().retentionDays * 86_400_000, to: now + 1 };
@@ -338,7 +366,7 @@ class DashboardPanel extends Disposable {
   private _compute(tab: TabId, filter: DashboardFilter, now: number): TabData {
     const s = this._opts.services;
     const engine: DashboardEngine = s.engine;
-    const pricing = this._opts.pricing?.() ?? {};
+    const pricing = this._pricing(now);
     const rules = () => this._rules();
     const firing = () => s.alerts.firing().map(firingToView);
     switch (tab) {

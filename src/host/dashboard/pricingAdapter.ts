@@ -38,9 +38,11 @@ export function projectionView(d: PricingDeps, now: number): ProjectionView | nu
   if (!e.dailyCost) return null;
   const tz = d.timeZone();
   const today = startOfDay(now, tz);
-  // 8 weeks of complete days: enough for weekday factors, and the daily rollup makes it cheap.
-  const days = e.dailyCost({ from: startOfDay(today - 56 * DAY, tz), to: today }).map(x => ({ start: x.day, costUsd: x.costUsd }));
-  const todayCost = e.window({ from: today, to: now + 1 }).costUsd;
+  // 4 weeks of complete days: enough for weekday factors (two weeks needed), from the daily rollup.
+  const days = e.dailyCost({ from: startOfDay(today - 28 * DAY, tz), to: today }).map(x => ({ start: x.day, costUsd: x.costUsd }));
+  // cost only: costSummary skips the latency percentiles a window() would compute
+  const cost = (from: number, to: number): number => (e.costSummary ? e.costSummary({ from, to }).costUsd : e.window({ from, to }).costUsd);
+  const todayCost = cost(today, now + 1);
   const budget = d.budget();
   const period = budget?.period ?? 'month';
   const p = projectSpend({ days, todayCost, now, timeZone: tz }, period);
@@ -51,9 +53,10 @@ export function projectionView(d: PricingDeps, now: number): ProjectionView | nu
       periodEnd: p.periodEnd, assumptions: p.method, confidence,
     };
   }
-  const spent = e.window({ from: p.periodStart, to: now + 1 }).costUsd;
-  const recent = e.window({ from: now - 3 * 3_600_000, to: now + 1 });
-  const s = budgetStatus({ budget, now, timeZone: tz, spentInPeriod: spent, recentHourlyRate: recent.costPerHour, days, todayCost });
+  const spent = cost(p.periodStart, now + 1);
+  // the last 3 hours' pace, for day budgets
+  const recentHourlyRate = cost(now - 3 * 3_600_000, now) / 3;
+  const s = budgetStatus({ budget, now, timeZone: tz, spentInPeriod: spent, recentHourlyRate, days, todayCost });
   const status = s.exhausted ? 'budget exhausted'
     : s.runsOutAt !== null ? `runs out around ${new Date(s.runsOutAt).toLocaleString('en-US', { timeZone: tz || undefined })}`
       : s.levelsCrossed.length ? `passed ${s.levelsCrossed[s.levelsCrossed.length - 1]} % of the budget` : 'within budget';
