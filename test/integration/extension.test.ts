@@ -193,24 +193,39 @@ describe('API Monitor in the VS Code extension host', function () {
     assert.deepStrictEqual(await labels(), ['/v1/chat', '/v1/embeddings', '/v1/breach']);
   });
 
+  it('resolves the alert when the breach ends: the status bar item hides and the history says resolved', async () => {
+    const ok = (s: number): string => line({ ts: new Date(Date.now() - s * 1000).toISOString(), endpoint: '/v1/breach',
+      latency_ms: 10, status_code: 200 });
+    fs.appendFileSync(logFile, ok(2) + ok(1));
+    // /v1/breach: 2 failed of 4 = 50 %, not above 50 % → resolved (no pending period)
+    await waitFor('the alert to resolve', () => api.services.alerts.firing().length === 0, 15_000);
+    // the status bar follows the alert change event
+    await waitFor('the alert status bar item to hide', () => api.statusBar()!.alerts === undefined, 2000);
+    const hist = api.services.alerts.history(10).find(h => h.ruleId === 'fixture-breach');
+    assert.deepStrictEqual([hist?.to, hist?.acknowledged], ['resolved', true]);
+    const view = await api.treeItems('apiMonitor.alerts', 2);
+    assert.deepStrictEqual(view.map(i => i.label), ['Recent']);
+    assert.strictEqual(view[0].children?.[0].label, 'Fixture breach error rate');
+  });
+
   describe('exports (target file given: no dialogs)', () => {
-    // every call so far: 9 + 1 appended + 2 breach = 12; 1 + 1 + 2 = 4 failed... (1 chat, 2 breach) = 3 errors
+    // every call so far: 9 + 1 appended + 4 breach = 14; errors: 1 chat + 2 breach = 3
     const range = (): { from: number; to: number } => ({ from: t0 - 10 * MIN, to: Date.now() + MIN });
     const out = (name: string): string => path.join(ws, 'exports', name);
     before(() => fs.mkdirSync(path.join(ws, 'exports'), { recursive: true }));
 
     it('writes the calls as CSV: header + one row per call', async () => {
       const r = await vscode.commands.executeCommand<{ rows: number }>('apiMonitor.exportCallsCsv', { uri: out('calls.csv'), range: range() });
-      assert.strictEqual(r.rows, 12);
+      assert.strictEqual(r.rows, 14);
       const lines = fs.readFileSync(out('calls.csv'), 'utf8').split('\r\n').filter(l => l !== '');
-      assert.strictEqual(lines.length, 1 + 12);
+      assert.strictEqual(lines.length, 1 + 14);
       assert.ok(lines[0].startsWith('ts_iso,ts_ms,endpoint,'), lines[0]);
     });
 
     it('writes the calls as JSON Lines: one object per call', async () => {
       await vscode.commands.executeCommand('apiMonitor.exportCallsJsonl', { uri: out('calls.jsonl'), range: range() });
       const rows = fs.readFileSync(out('calls.jsonl'), 'utf8').trim().split('\n').map(l => JSON.parse(l));
-      assert.strictEqual(rows.length, 12);
+      assert.strictEqual(rows.length, 14);
       assert.strictEqual(rows.filter(r => r.endpoint === '/v1/chat').length, 6);
       // logged cost wins: the one logged row keeps 0.05
       assert.deepStrictEqual(rows.filter(r => r.cost_source === 'logged').map(r => r.cost_usd), [0.05]);
@@ -220,14 +235,16 @@ describe('API Monitor in the VS Code extension host', function () {
       await vscode.commands.executeCommand('apiMonitor.exportSummary', { uri: out('summary.json'), range: range() });
       const s = JSON.parse(fs.readFileSync(out('summary.json'), 'utf8'));
       assert.strictEqual(s.kind, 'api-monitor-summary');
-      assert.strictEqual(s.kpis.calls, 12);
+      assert.strictEqual(s.kpis.calls, 14);
       // 1 failed chat call + 2 breach calls
       assert.strictEqual(s.kpis.errors, 3);
-      // $2.80 (chat) + $0.07 (embeddings); unpriced: failed chat, mystery-model, 2 breach calls = 4
+      // $2.80 (chat) + $0.07 (embeddings); unpriced: failed chat, mystery-model, 4 breach calls = 6
       assert.ok(Math.abs(s.kpis.costUsd - 2.87) < 1e-9, String(s.kpis.costUsd));
-      assert.strictEqual(s.kpis.unpricedCalls, 4);
+      assert.strictEqual(s.kpis.unpricedCalls, 6);
       assert.deepStrictEqual(s.byEndpoint.map((r: { key: string; calls: number }) => [r.key, r.calls]).sort(),
-        [['/v1/breach', 2], ['/v1/chat', 6], ['/v1/embeddings', 4]]);
+        [['/v1/breach', 4], ['/v1/chat', 6], ['/v1/embeddings', 4]]);
+      // the alert episode of the range is in the summary
+      assert.deepStrictEqual(s.alerts.map((a: { ruleId: string; state: string }) => [a.ruleId, a.state]), [['fixture-breach', 'resolved']]);
     });
 
     it('writes the HTML and Markdown reports with the numbers', async () => {
@@ -284,9 +301,9 @@ describe('API Monitor in the VS Code extension host', function () {
     it('reads the other logs again without the mapping once it is removed', async () => {
       await vscode.workspace.getConfiguration('apiMonitor').update('fieldMapping', undefined, vscode.ConfigurationTarget.Workspace);
       // the mapping is global (it wins over the usual names in every log), so without it calls.jsonl reads as before:
-      // 12 calls and the 2 malformed lines
+      // 14 calls and the 2 malformed lines
       await waitFor('calls.jsonl read again', async () =>
-        (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'calls.jsonl')?.description === 'jsonl · 12 records · 2 skipped', 10_000);
+        (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'calls.jsonl')?.description === 'jsonl · 14 records · 2 skipped', 10_000);
       const chat = (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v1/chat');
       assert.strictEqual(chat?.description, '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced');
     });

@@ -356,8 +356,9 @@ export class AlertManager extends Disposable implements HostAlerts {
       } else {
         this._recordInMemory(round, byId);
       }
-      await this.deps.state.update(STATE_KEY, this._engine.states());
+      // views first (the firing list already changed), then the state for the next session
       this._changed();
+      await this.deps.state.update(STATE_KEY, this._engine.states());
     }
     if (round.notify) {
       this._notify(round.notify);
@@ -366,7 +367,13 @@ export class AlertManager extends Disposable implements HostAlerts {
 
   private _notify(n: NonNullable<AlertRound['notify']>): void {
     if (n.severity === 'info') {
-      return; // status bar and Alerts view only
+      // info alerts: status bar and Alerts view only. A round of resolutions is "info" too, but the
+      // user was told when a warning/error rule fired, so they are told once when it resolves.
+      const resolved = n.rules.filter(r => r.kind === 'resolved' && this._rules.find(x => x.id === r.ruleId)?.severity !== 'info');
+      if (resolved.length) {
+        void vscode.window.showInformationMessage(`API Monitor: ${resolved.map(r => r.text).join('; ')}`);
+      }
+      return;
     }
     const open = 'Open Dashboard';
     if (n.severity === 'warning') {
