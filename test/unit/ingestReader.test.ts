@@ -193,6 +193,18 @@ describe('ingest: LogReader tailing', () => {
     assert.deepStrictEqual(s.endpoints(), ['/a', '/b', '/c']);
   });
 
+  it('two CSV files sharing only their header are not copies of each other', async () => {
+    const header = 'timestamp,endpoint,latency_ms,status_code,model,provider,cost_usd,request_id\n';
+    fs.writeFileSync(p('day1.csv'), header); // just created, no rows yet
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['day1.csv']);
+    fs.writeFileSync(p('day2.csv'), header + '2025-03-05T10:00:00Z,/b,6,200,gpt-4o,openai,0.02,r2\n');
+    const res = await read(r, s, ['day1.csv', 'day2.csv']);
+    assert.deepStrictEqual(res.map(x => [x.records, x.status]), [[0, 'unchanged'], [1, 'read']]); // not a 'mirror'
+    assert.deepStrictEqual(s.endpoints(), ['/b']);
+  });
+
   it('copytruncate: the copy takes over the unread tail, the truncated file restarts', async () => {
     const a = line('/a'), b = line('/b');
     fs.writeFileSync(p('app.log'), a);

@@ -325,7 +325,11 @@ export class LogReader {
     let best: Checkpoint | undefined;
     for (const cp of this.cps.values()) {
       if (cp.path === path || cp.fpLen < FP_MIN_COPY || cp.mirrorOf) continue;
-      if (fpOf(p, cp.fpLen) === cp.fingerprint && (!best || cp.offset > best.offset)) best = cp;
+      if (fpOf(p, cp.fpLen) !== cp.fingerprint) continue;
+      // Files of one app often share a CSV header: a prefix that is only the header proves nothing,
+      // it must reach into the first data row.
+      if (cp.format === 'csv' && countNewlines(p.head, cp.fpLen) < 2 && cp.fpLen < FP_MAX) continue;
+      if (!best || cp.offset > best.offset) best = cp;
     }
     return best;
   }
@@ -369,7 +373,7 @@ export class LogReader {
       resetFlag = true; prev = undefined;
     }
     // plain files with unread bytes (an aborted read, a partial line) are looked at again
-    if (unchanged && (whole || p.gz || prev!.offset >= st.size)) {
+    if (unchanged && prev && (whole || p.gz || prev.offset >= st.size)) {
       if (renamedFrom) {
         // a pure rename: nothing new to read, but the caller must learn where the records went
         await this.safeSink(sink, { path: p.path, format: sniffed.format, records: [], problems: [], skipped: 0, zoneAssumed: 0, reset: false, renamedFrom }, []);
@@ -456,6 +460,12 @@ export class LogReader {
       return false;
     }
   }
+}
+
+function countNewlines(b: Buffer, len: number): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0 && i < len; i = b.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 function sameInode(cp: Checkpoint, p: Probe): boolean {
