@@ -13,14 +13,21 @@ export type SourceNode =
   | { kind: 'problem'; problem: Problem }
   | { kind: 'more'; count: number };
 
-/** "jsonl · 1,204 records · 3 skipped" */
-export function sourceDescription(s: SourceStats | null): string {
+/** "jsonl · 1,204 records · 3 skipped · read 14:05:31" (last read time in the display zone) */
+export function sourceDescription(s: SourceStats | null, timeZone: string): string {
   if (!s) {
     return 'not read yet';
   }
   const parts = [s.format, `${formatCount(s.records)} ${s.records === 1 ? 'record' : 'records'}`];
   if (s.skipped) {
     parts.push(`${formatCount(s.skipped)} skipped`);
+  }
+  if (s.lastReadAt !== null) {
+    try {
+      parts.push(`read ${new Intl.DateTimeFormat('en-GB', { timeZone: timeZone || undefined, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(s.lastReadAt))}`);
+    } catch {
+      // unknown zone: leave the time out rather than show it in the wrong zone
+    }
   }
   return parts.join(' · ');
 }
@@ -87,7 +94,7 @@ export class SourcesTree extends Disposable implements vscode.TreeDataProvider<S
         hasProblems ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `source:${node.path}`;
       item.resourceUri = vscode.Uri.file(node.path);
-      item.description = sourceDescription(s);
+      item.description = sourceDescription(s, this.timeZone());
       item.contextValue = node.manual ? TREE_ITEM_CONTEXT.sourceManual : TREE_ITEM_CONTEXT.source;
       item.iconPath = hasProblems ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('file');
       const md = new vscode.MarkdownString(undefined, false);
