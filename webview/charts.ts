@@ -6,7 +6,7 @@ import {
   Decimation, Filler, type ChartDataset, type ChartConfiguration,
 } from 'chart.js';
 import { h, clear } from './dom';
-import { dragToRange } from './format';
+import { dragToRange, niceTimeTicks } from './format';
 
 Chart.register(LineController, BarController, LineElement, PointElement, BarElement, LinearScale, CategoryScale, Tooltip, Legend, Decimation, Filler);
 
@@ -57,6 +57,8 @@ export interface TimeChartOptions {
   onZoom?: (from: number, to: number) => void;
   /** one-sentence summary read by screen readers */
   summary: string;
+  /** display zone offset from UTC (ms), to put ticks on round local times */
+  zoneOffsetMs?: number;
   yMin?: number;
   yMax?: number;
 }
@@ -123,7 +125,10 @@ export function timeChart(container: HTMLElement, o: TimeChartOptions): ChartHan
         color: t.fg,
         font: { family: t.font },
         scales: {
-          x: { type: 'linear', ticks: { color: t.fg, maxTicksLimit: 8, callback: v => o.xFormat(Number(v)) }, grid: { color: t.grid } },
+          x: {
+            type: 'linear', ticks: { color: t.fg, callback: v => o.xFormat(Number(v)) }, grid: { color: t.grid },
+            afterBuildTicks: axis => { axis.ticks = niceTimeTicks(axis.min, axis.max, o.zoneOffsetMs ?? 0).map(value => ({ value })); },
+          },
           y: { ticks: { color: t.fg, callback: v => o.yFormat(Number(v)) }, grid: { color: t.grid }, min: o.yMin, max: o.yMax, beginAtZero: true },
           ...(o.series.some(s => s.axis === 'y1') ? {
             y1: { position: 'right' as const, ticks: { color: t.fg, callback: (v: string | number) => (o.y1Format ?? o.yFormat)(Number(v)) }, grid: { drawOnChartArea: false }, beginAtZero: true },

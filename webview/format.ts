@@ -178,3 +178,33 @@ export function validateRuleForm(f: RuleFormInput): string[] {
   if (f.scope !== 'all' && !/^(endpoint|model):.+/.test(f.scope)) errors.push('Scope must be all, endpoint:<name> or model:<name>.');
   return errors;
 }
+
+const STEPS = [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000,
+  86_400_000, 2 * 86_400_000, 7 * 86_400_000];
+
+/**
+ * Time-axis ticks on round local times (whole minutes, quarter hours, hours, midnights) rather than chart.js's
+ * round milliseconds. `offsetMs` is the display zone's offset from UTC (east positive).
+ */
+export function niceTimeTicks(min: number, max: number, offsetMs: number, maxTicks = 8): number[] {
+  if (!(max > min)) return [];
+  const step = STEPS.find(s => (max - min) / s <= maxTicks) ?? Math.ceil((max - min) / maxTicks / 86_400_000) * 86_400_000;
+  const first = Math.ceil((min + offsetMs) / step) * step - offsetMs;
+  const out: number[] = [];
+  for (let t = first; t <= max && out.length <= maxTicks + 1; t += step) out.push(t);
+  return out;
+}
+
+/** Offset of an IANA zone from UTC at `ts`, in ms ('' = the browser's zone). */
+export function zoneOffset(ts: number, timeZone: string): number {
+  try {
+    const p: Record<string, number> = {};
+    const f = new Intl.DateTimeFormat('en-US', { timeZone: timeZone || undefined, hourCycle: 'h23', year: 'numeric', month: 'numeric',
+      day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    for (const x of f.formatToParts(new Date(ts))) if (x.type !== 'literal') p[x.type] = Number(x.value);
+    const whole = ts - (((ts % 1000) + 1000) % 1000);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - whole;
+  } catch {
+    return -new Date(ts).getTimezoneOffset() * 60_000;
+  }
+}

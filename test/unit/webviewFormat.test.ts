@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import {
   formatUsd, formatUsdPrecise, formatPercent, formatMs, formatChange, whatIfMonthlySavings, dragToRange, validateRuleForm,
-  escapeHtml, formatRate, formatValue,
+  escapeHtml, formatRate, formatValue, niceTimeTicks, zoneOffset,
 } from '../../webview/format';
 
 describe('webview format', () => {
@@ -65,6 +65,20 @@ describe('webview format', () => {
     assert.deepStrictEqual(validateRuleForm({ ...ok, metric: 'errorRate', warning: '5', critical: '120' }), ['Percentages must be between 0 and 100.']);
     assert.deepStrictEqual(validateRuleForm({ ...ok, windowMinutes: '0', scope: 'foo' }),
       ['Window must be a whole number ≥ 1.', 'Scope must be all, endpoint:<name> or model:<name>.']);
+  });
+
+  it('puts time ticks on round local times', () => {
+    const H = 3_600_000;
+    // 6 hours from 10:07 UTC: 6 h / 1 h = 6 ≤ 8 ticks → hourly, first at 11:00
+    const t0 = Date.UTC(2026, 0, 5, 10, 7);
+    assert.deepStrictEqual(niceTimeTicks(t0, t0 + 6 * H, 0), [11, 12, 13, 14, 15, 16].map(h => Date.UTC(2026, 0, 5, h)));
+    // 30 days in UTC+5:30: 30 d / 7 d ≤ 8 → weekly ticks at local midnight = 18:30 UTC the day before
+    const d0 = Date.UTC(2026, 0, 1, 12);
+    const ticks = niceTimeTicks(d0, d0 + 30 * 24 * H, 5.5 * H);
+    assert.ok(ticks.length >= 4 && ticks.length <= 5);
+    for (const t of ticks) assert.strictEqual((t + 5.5 * H) % (24 * H), 0);
+    assert.strictEqual(zoneOffset(Date.UTC(2026, 6, 1), 'Asia/Kolkata'), 5.5 * H);
+    assert.strictEqual(zoneOffset(Date.UTC(2026, 6, 1), 'America/New_York'), -4 * H);   // EDT in July
   });
 
   it('escapes HTML', () => {

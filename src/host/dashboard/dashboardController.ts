@@ -181,8 +181,13 @@ class DashboardPanel extends Disposable {
     this._panel.reveal(undefined, false);
     if (this._ready) {
       this._post({ type: 'navigate', tab: this._state.tab, filter: this._state.filter });
+    } else {
+      // A hidden panel reloads and its `ready` brings its saved UI state: the request must win over it.
+      this._pendingOpen = { ...this._pendingOpen, ...opts };
     }
   }
+
+  private _pendingOpen: OpenDashboardOptions | undefined;
 
   private _now(): number {
     return (this._opts.now ?? Date.now)();
@@ -243,6 +248,10 @@ class DashboardPanel extends Disposable {
           if (m.state) {
             // The webview's saved state wins for the UI, except what show(opts) asked for just now.
             this._state = sanitizeUiState(m.state, this._state);
+          }
+          if (this._pendingOpen) {
+            this._state = applyOpen(this._state, this._pendingOpen);
+            this._pendingOpen = undefined;
           }
           this._post({ type: 'init', state: this._state, meta: this._metaNow() });
           this._sendSnapshot(0);
