@@ -205,6 +205,21 @@ describe('ingest: LogReader tailing', () => {
     assert.deepStrictEqual(s.endpoints(), ['/b']);
   });
 
+  it('OTLP files of one service share a long constant prefix but are distinct sources', async () => {
+    const res0 = { attributes: Array.from({ length: 12 }, (_, i) => ({ key: `service.attr${i}`, value: { stringValue: 'same-everywhere' } })) };
+    const l = (id: string, startS: number): string => JSON.stringify({ resourceSpans: [{ resource: res0, scopeSpans: [{ spans: [
+      { spanId: id, name: `op-${id}`, startTimeUnixNano: `${startS}000000000`, endTimeUnixNano: `${startS}100000000` }] }] }] }) + '\n';
+    assert.ok(l('a', 1).slice(0, 512) === l('b', 2).slice(0, 512)); // the first 512 bytes are identical
+    fs.writeFileSync(p('t1.jsonl'), l('a', 1741082400));
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['t1.jsonl']);
+    fs.writeFileSync(p('t2.jsonl'), l('b', 1741082500));
+    const res = await read(r, s, ['t1.jsonl', 't2.jsonl']);
+    assert.deepStrictEqual(res.map(x => [x.records, x.status]), [[0, 'unchanged'], [1, 'read']]);
+    assert.deepStrictEqual(s.endpoints(), ['op-a', 'op-b']);
+  });
+
   it('copytruncate: the copy takes over the unread tail, the truncated file restarts', async () => {
     const a = line('/a'), b = line('/b');
     fs.writeFileSync(p('app.log'), a);

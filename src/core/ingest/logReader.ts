@@ -2,13 +2,15 @@
 //
 // Identity rules (the record identity is source path + byte offset, never a provider id):
 // - A file is "the same" as its checkpoint when inode/dev are unchanged and the sha1 of its first
-//   `fpLen` (<= 512) uncompressed bytes still equals the checkpoint's fingerprint. Then only bytes after
-//   the checkpoint offset are read. A partial last line waits (offset stays before it) unless it is
-//   already a complete JSON object.
+//   `fpLen` uncompressed bytes still equals the checkpoint's fingerprint (fpLen = 512 bytes, extended to
+//   the end of the first line, or of the first data row for CSV, so that it covers a whole record).
+//   Then only bytes after the checkpoint offset are read. A partial last line waits (offset stays
+//   before it) unless it is already a complete JSON object.
 // - Shrunk below the offset, other inode, or other first bytes: the file was truncated or replaced.
 //   The batch says `reset: true` (drop this source's records) and the file is read from 0.
-// - A file never seen whose first bytes match another checkpoint is a copy (rename, rotation,
-//   gzipped rotation, copytruncate) of content already read:
+// - A file never seen whose first bytes (a whole first record at least) match another checkpoint of
+//   a line or CSV format is a copy (rename, rotation, gzipped rotation, copytruncate) of content
+//   already read:
 //     * if the original path no longer holds that content, the copy inherits the checkpoint: only bytes
 //       beyond it are read, and its first batch carries `renamedFrom` (the records stored under the old
 //       path now belong to this one; the caller may re-key them, counts are right either way). The old
@@ -18,6 +20,7 @@
 // - Whole-document formats (JSON array, snapshot, HAR, OTLP document) cannot be appended line by line:
 //   when their size, mtime or inode changes they are read again entirely with `reset: true`. This is
 //   what keeps the legacy snapshot (rewritten in place with the last 1,000 calls) from double counting.
+//   They are never matched as copies of each other (a renamed or copied document is a new source).
 // - gzip files are streamed through zlib; offsets count uncompressed bytes.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -325,10 +328,13 @@ export class LogReader {
     let best: Checkpoint | undefined;
     for (const cp of this.cps.values()) {
       if (cp.path === path || cp.fpLen < FP_MIN_COPY || cp.mirrorOf) continue;
+      // Whole documents are never treated as copies: they are re-read on change anyway, and their
+      // first bytes (HAR creator, OTLP resource attributes) are often the same across distinct files.
+      if (cp.framing === 'array') continue;
       if (fpOf(p, cp.fpLen) !== cp.fingerprint) continue;
-      // Files of one app often share a CSV header: a prefix that is only the header proves nothing,
-      // it must reach into the first data row.
-      if (cp.format === 'csv' && countNewlines(p.head, cp.fpLen) < 2 && cp.fpLen < FP_MAX) continue;
+      // The prefix must hold a whole first record: files of one app share CSV headers and constant
+      // line prefixes (OTLP resource attributes), which prove nothing.
+      if (countNewlines(p.head, cp.fpLen) < (cp.framing === 'csv' ? 2 : 1)) continue;
       if (!best || cp.offset > best.offset) best = cp;
     }
     return best;
@@ -350,7 +356,7 @@ export class LogReader {
     } else {
       sniffed = sniffFormat(p.head, p.path);
     }
-    const fpLen = Math.min(FP_MAX, p.head.length);
+    const fpLen = fingerprintLength(p.head, sniffed.framing);
     const base: Checkpoint = {
       path: p.path, offset: 0, line: 0, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev,
       fingerprint: fpOf(p, fpLen)!, fpLen, format: sniffed.format, gz: p.gz, framing: sniffed.framing,
@@ -460,6 +466,17 @@ export class LogReader {
       return false;
     }
   }
+}
+
+/** 512 bytes, extended to the end of the first record (first line; header + first row for CSV) within the head. */
+function fingerprintLength(head: Buffer, framing: Framing): number {
+  let n = Math.min(FP_MAX, head.length);
+  if (framing === 'lines' || framing === 'csv') {
+    let nl = head.indexOf(10);
+    if (framing === 'csv' && nl >= 0) nl = head.indexOf(10, nl + 1);
+    if (nl >= 0) n = Math.max(n, nl + 1);
+  }
+  return n;
 }
 
 function countNewlines(b: Buffer, len: number): number {
