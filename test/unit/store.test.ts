@@ -190,6 +190,16 @@ describe('store and metrics', function () {
     assert.strictEqual(w.latency.avg, 201 / 2); // exact from sums: (1 + ... + 200) / 200
     const exact = windowStats(ctx, { from: start, to: start + DAY });
     assert.strictEqual(exact.latency.method, 'exact');
+    // the in-memory histogram mirror follows later inserts and deletes
+    const other = store.sourceId('b');
+    store.insert(other, [0, 1, 2, 3].map(i => rec(start + DAY + i * HOUR, '/x', { latency_ms: 5000 })));
+    const more = windowStats(ctx, { from: start, to: start + 2 * DAY + 30 * MIN });
+    assert.strictEqual(more.latency.n, 204);
+    assert.ok(Math.abs(more.latency.p99! - 5000) / 5000 <= bound); // rank ceil(0.99 * 204) = 202 > 200: one of the 5000 ms calls
+    store.deleteSource(other);
+    const back = windowStats(ctx, { from: start, to: start + 2 * DAY + 30 * MIN });
+    assert.strictEqual(back.latency.n, 200);
+    assert.ok(Math.abs(back.latency.p99! - 198) / 198 <= bound);
   });
 
   it('series buckets sum to the window total (minute, 15 min, hour, day)', () => {

@@ -211,10 +211,13 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   const edges: Span[] = [];
   if (histHourOk) {
     const hs = ceilTo(from, HOUR_MS), he = floorTo(to, HOUR_MS);
-    const slot = grain === undefined ? '' : `(t - (t % ${grain})), `;
-    for (const r of ctx.store.all(`SELECT ${slot}b, total(n) FROM hist_hour WHERE t >= ? AND t < ? GROUP BY ${grain === undefined ? '1' : '1, 2'}`, [hs, he])) {
-      if (grain === undefined) hist('').add(Number(r[0]), Number(r[1]));
-      else hist(`${Number(r[0])}|`).add(Number(r[1]), Number(r[2]));
+    if (hs < he) {
+      if (grain === undefined) {
+        const h = hist('');
+        ctx.store.eachHourHistogram(hs, he, (_t, b, n) => h.add(b, n));
+      } else {
+        ctx.store.eachHourHistogram(hs, he, (t, b, n) => hist(`${t - (t % grain)}|`).add(b, n));
+      }
     }
     if (from < hs) edges.push([from, hs]);
     if (he < to) edges.push([he, to]);

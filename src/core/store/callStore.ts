@@ -85,6 +85,8 @@ export class CallStore {
   private stmts = new Map<string, Statement>();
   private floors = new Map<number, number>();
   private bulk = false;
+  /** In-memory mirror of hist_hour (loaded on first use): long-range percentiles read ~100k buckets. */
+  private histHourMem: Map<number, Map<number, number>> | null = null;
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -174,6 +176,36 @@ export class CallStore {
     this.dimIds[kind].set(name, id);
     this.dimNames[kind].set(id, name);
     return id;
+  }
+
+  private histSink(): ((t: number, b: number, n: number) => void) | undefined {
+    const mem = this.histHourMem;
+    if (!mem) return undefined;
+    return (t, b, n) => {
+      let m = mem.get(t);
+      if (!m) { m = new Map(); mem.set(t, m); }
+      const v = (m.get(b) ?? 0) + n;
+      if (v > 0) m.set(b, v); else m.delete(b);
+      if (!m.size) mem.delete(t);
+    };
+  }
+
+  /** Hour histograms of [from, to) (hour starts), from the in-memory mirror of hist_hour. */
+  eachHourHistogram(from: number, to: number, each: (hour: number, bucket: number, n: number) => void): void {
+    if (!this.histHourMem) {
+      const mem = new Map<number, Map<number, number>>();
+      for (const r of this.all('SELECT t, b, n FROM hist_hour')) {
+        const t = Number(r[0]);
+        let m = mem.get(t);
+        if (!m) { m = new Map(); mem.set(t, m); }
+        m.set(Number(r[1]), Number(r[2]));
+      }
+      this.histHourMem = mem;
+    }
+    for (const [t, m] of this.histHourMem) {
+      if (t < from || t >= to) continue;
+      for (const [b, n] of m) each(t, b, n);
+    }
   }
 
   // ---- sources -------------------------------------------------------------------------------
@@ -278,7 +310,7 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db);
+      delta.flush(this.db, this.histSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -301,7 +333,7 @@ export class CallStore {
     this.db.exec('BEGIN');
     try {
       this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db);
+      delta.flush(this.db, this.histSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -376,7 +408,7 @@ export class CallStore {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
       changed = delta.size;
-      delta.flush(this.db);
+      delta.flush(this.db, this.histSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -414,6 +446,7 @@ export class CallStore {
       this.db.run('DELETE FROM roll_minute WHERE t < ?', [cutoff]);
       for (const t of ['roll_hour', 'roll_day', 'hist_hour', 'hist_day']) this.db.run(`DELETE FROM ${t} WHERE t < ?`, [rollCutoff]);
       this.db.exec('COMMIT');
+      this.histHourMem = null;
       return deleted;
     } catch (e) {
       this.db.exec('ROLLBACK');
