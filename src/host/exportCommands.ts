@@ -46,6 +46,8 @@ export interface ExportDeps {
 }
 
 const DAY = 86_400_000;
+/** from this many rows an export gets a cancellable notification */
+const LARGE_EXPORT_ROWS = 20_000;
 
 export class ExportCommands {
   constructor(private readonly deps: ExportDeps) {}
@@ -83,7 +85,10 @@ export class ExportCommands {
       }
     };
     const chunks = (kind === 'csv' ? csvRows : jsonlRows)(counted(this.deps.engine.iterateCalls(filter)), { timeZone });
-    const cancelled = await this._writeChunks(target, chunks, `Exporting calls as ${kind === 'csv' ? 'CSV' : 'JSON Lines'}`, () => rows);
+    // a small export finishes before a notification could be read: show progress in the status bar only
+    const total = this.deps.engine.window(filter).calls;
+    const cancelled = await this._writeChunks(target, chunks, `Exporting ${total.toLocaleString('en-US')} calls as ${kind === 'csv' ? 'CSV' : 'JSON Lines'}`,
+      () => rows, total, total >= LARGE_EXPORT_ROWS);
     return this._done(target, rows, cancelled, `${rows.toLocaleString('en-US')} calls`, !args?.uri);
   }
 
@@ -164,8 +169,10 @@ export class ExportCommands {
   }
 
   /** Stream chunks to the file; true when cancelled (the partial file is removed). */
-  private async _writeChunks(target: vscode.Uri, chunks: Iterable<string>, title: string, progress: () => number): Promise<boolean> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (report, token) => {
+  private async _writeChunks(target: vscode.Uri, chunks: Iterable<string>, title: string, progress: () => number, total: number,
+    large: boolean): Promise<boolean> {
+    const location = large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
+    return vscode.window.withProgress({ location, title, cancellable: large }, async (report, token) => {
       const out = fs.createWriteStream(target.fsPath, { encoding: 'utf8' });
       const closed = once(out, 'close');
       let cancelled = false;
@@ -181,8 +188,8 @@ export class ExportCommands {
           }
           const n = progress();
           if (n - lastReport >= 10_000) {
+            report.report({ message: `${n.toLocaleString('en-US')} calls`, increment: total > 0 ? ((n - lastReport) / total) * 100 : undefined });
             lastReport = n;
-            report.report({ message: `${n.toLocaleString('en-US')} calls` });
             // let the host breathe between chunks (persist timers, UI messages)
             await new Promise(r => setImmediate(r));
           }

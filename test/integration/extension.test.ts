@@ -308,4 +308,26 @@ describe('API Monitor in the VS Code extension host', function () {
       assert.strictEqual(chat?.description, '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced');
     });
   });
+  describe('a large export (many chunks through the file stream)', () => {
+    it('writes every row of 30,000 + 14 calls', async function () {
+      this.timeout(90_000);
+      const bulk = path.join(ws, 'logs', 'bulk.jsonl');
+      const now = Date.now();
+      let text = '';
+      for (let i = 0; i < 30_000; i++) {
+        text += `{"ts":${now - 60_000 + i},"endpoint":"/v1/bulk","latency_ms":${i % 500},"status_code":200}\n`;
+      }
+      fs.writeFileSync(bulk, text);
+      await waitFor('bulk.jsonl read', async () =>
+        (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'bulk.jsonl')?.description?.startsWith('jsonl · 30,000 records · read '), 30_000);
+      const file = path.join(ws, 'exports', 'bulk.csv');
+      const r = await vscode.commands.executeCommand<{ rows: number; cancelled: boolean }>('apiMonitor.exportCallsCsv',
+        { uri: file, range: { from: t0 - 10 * 60_000, to: Date.now() + 60_000 } });
+      // 30,000 bulk calls + the 14 calls of calls.jsonl
+      assert.deepStrictEqual([r.rows, r.cancelled], [30_014, false]);
+      const lines = fs.readFileSync(file, 'utf8').split('\r\n').filter(l => l !== '');
+      assert.strictEqual(lines.length, 1 + 30_014);
+      assert.strictEqual(lines.filter(l => l.includes(',/v1/bulk,')).length, 30_000);
+    });
+  });
 });
