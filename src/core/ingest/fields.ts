@@ -179,7 +179,16 @@ function getPath(o: unknown, path: string[]): unknown {
 }
 
 /** A URL keeps its path only (no scheme, host, query or fragment: they are noise or secrets). */
+let lastEndpointIn: string | null = null;
+let lastEndpointOut: string | null = null;
 export function endpointOf(v: unknown): string | null {
+  // endpoints repeat from line to line: remember the last one instead of scanning it again
+  if (v === lastEndpointIn && v !== null) return lastEndpointOut;
+  const out = endpointOfUncached(v);
+  if (typeof v === 'string') { lastEndpointIn = v; lastEndpointOut = out; }
+  return out;
+}
+function endpointOfUncached(v: unknown): string | null {
   const s = str(v);
   if (!s) return null;
   let start = 0;
