@@ -150,7 +150,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     engine, database: () => engine.database, config, timeZone, output, state: context.workspaceState,
     onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange, openDashboard,
   });
-  context.subscriptions.push(alerts);
+  // the alert history lives in the store's database: save it with the store
+  context.subscriptions.push(alerts, alerts.onDidChange(() => { dirty = true; }));
 
   const services: HostServices = {
     engine, config, onDidIngest: onDidIngestVoid.event, onDidChangeConfig: onDidChangeConfigSnapshot.event, alerts,

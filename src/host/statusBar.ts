@@ -123,11 +123,14 @@ export class StatusBar extends Disposable {
     }
     this._last = t;
     this._cost.text = t.cost;
+    // screen readers would read "$(pulse)" literally
+    this._cost.accessibilityInformation = { label: `API Monitor: ${t.cost.replace(/^\$\(pulse\)\s*/, '').replace(/·/g, ',')}`, role: 'button' };
     const md = new vscode.MarkdownString(t.costTooltip);
     md.isTrusted = false;
     this._cost.tooltip = md;
     if (t.alerts) {
       this._alerts.text = t.alerts;
+      this._alerts.accessibilityInformation = { label: `API Monitor: ${t.alerts.replace(/^\$\(bell\)\s*/, '')} firing alerts`, role: 'button' };
       const firing = this.deps.alerts.firing();
       this._alerts.tooltip = `Firing alerts:\n${firing.map(a => `• ${a.ruleName}: ${a.message}`).join('\n')}\nClick to open the dashboard.`;
       this._alerts.backgroundColor = t.alertsBackground ? new vscode.ThemeColor(t.alertsBackground) : undefined;
