@@ -256,3 +256,13 @@ describe('ingest: field mapping and aliases', () => {
     assert.deepStrictEqual(r.records.map(x => x.latency_ms), [500, 7, 12, 1500, null]); // end before start: null
   });
 });
+
+describe('ingest: our own export columns', () => {
+  it('ts_ms / ts_iso and canonical token columns read back without a mapping', () => {
+    const csv = 'ts_iso,ts_ms,endpoint,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,cache_write_split_known,reasoning_tokens\r\n' +
+      '2025-03-04T11:00:00.000+01:00,1741082400000,/v1/x,1000,200,300,100,40,true,50\r\n';
+    const r = parseText(csv, 'export.csv');
+    assert.deepStrictEqual(r.records.map(x => [x.ts, x.endpoint, x.input_tokens, x.output_tokens, x.cache_read_tokens, x.cache_write_tokens, x.cache_write_1h_tokens, x.cache_write_split_known, x.reasoning_tokens]),
+      [[T0, '/v1/x', 1000, 200, 300, 100, 40, true, 50]]); // input already normalised: not re-added
+  });
+});

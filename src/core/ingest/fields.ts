@@ -26,7 +26,7 @@ export function makeContext(timeZone?: string, fieldMapping?: Record<string, str
 }
 
 // Aliases in priority order. Units of the latency aliases are documented in LATENCY_ALIASES.
-const TS = ['ts', 'timestamp', 'time', '@timestamp', 'created', 'created_at', 'createdAt', 'startTime', 'start_time',
+const TS = ['ts', 'timestamp', 'ts_ms', 'ts_iso', 'time', '@timestamp', 'created', 'created_at', 'createdAt', 'startTime', 'start_time',
   'startedAt', 'started_at', 'start', 'date', 'datetime', 'request_time', 'requestTime', 'event_time'];
 const END = ['endTime', 'end_time', 'end', 'completed_at', 'completedAt', 'finished_at', 'finishedAt', 'ended_at'];
 const TTFT_ABS = ['completionStartTime', 'completion_start_time'];
