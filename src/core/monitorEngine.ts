@@ -50,6 +50,7 @@ export class MonitorEngine implements MonitorEngineApi {
   private readonly ctx: QueryContext;
   private pricer: RecordPricer | undefined;
   private ingesting: Promise<unknown> = Promise.resolve();
+  private disposed = false;
 
   private constructor(readonly store: CallStore, private readonly opts: EngineOptions, private readonly readerFactory: ReaderFactory) {
     this.ctx = { store, timeZone: opts.timeZone, exactPercentiles: opts.percentiles === 'exact' };
@@ -96,11 +97,14 @@ export class MonitorEngine implements MonitorEngineApi {
       // The reader advances its checkpoint only after the sink returns; the store is persisted only
       // between ingests (persist() waits), so rows and checkpoints are always saved together.
       const outcome = await reader.readNew(paths, async (batch) => {
+        // the reader reports this as a storing failure and stops; its checkpoint stays before the batch
+        if (this.disposed) throw new Error('engine disposed');
         if (!seen.has(batch.path)) { seen.add(batch.path); result.files++; }
         result.records += this.applyBatch(batch);
         result.skipped += batch.skipped;
         await yieldToLoop();
       });
+      if (this.disposed) return result;
       if (Array.isArray(outcome)) {
         for (const r of outcome as { path: string; status: string; problems?: Problem[]; format?: LogFormat }[]) {
           if (r.status === 'error' && r.problems?.length && !seen.has(r.path)) this.noteProblems(r.path, r.format ?? 'unknown', r.problems);
@@ -115,8 +119,10 @@ export class MonitorEngine implements MonitorEngineApi {
         if (st && typeof off === 'number') this.store.setSourceState(id, { stats: { ...st, bytesRead: off } });
       }
     } finally {
-      if (bulk) this.store.endBulk();
-      try { this.store.applyRetention(this.now()); } catch (e) { this.opts.log?.(`Retention failed: ${String(e)}`); }
+      if (!this.disposed) {
+        if (bulk) this.store.endBulk();
+        this.applyRetention();
+      }
     }
     result.ms = Date.now() - t0;
     return result;
@@ -186,6 +192,19 @@ export class MonitorEngine implements MonitorEngineApi {
       path, format: opts.format ?? 'jsonl', records, problems: opts.problems ?? [], skipped: opts.skipped ?? 0,
       zoneAssumed: records.filter(r => r.zone_assumed).length, reset: opts.reset ?? false,
     });
+  }
+
+  /**
+   * Deletes raw rows older than retentionDays (rollups are kept longer). Runs after each ingest; the
+   * host may also call it on a daily timer. Returns the rows deleted.
+   */
+  applyRetention(): number {
+    try {
+      return this.store.applyRetention(this.now());
+    } catch (e) {
+      this.opts.log?.(`Retention failed: ${e instanceof Error ? e.message : String(e)}`);
+      return 0;
+    }
   }
 
   /** Forgets a source: its rows, their share of the rollups, its checkpoint and stats. */
@@ -266,6 +285,8 @@ export class MonitorEngine implements MonitorEngineApi {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.store.close();
   }
 }
@@ -273,7 +294,8 @@ export class MonitorEngine implements MonitorEngineApi {
 /** The default reader: src/core/ingest's LogReader. */
 function createDefaultReader(checkpoints: unknown[], opts: ReaderOptions): LogReaderLike {
   return new LogReader(checkpoints as Checkpoint[], {
-    timeZone: opts.timeZone, signal: opts.signal, maxProblemsPerSource: MAX_PROBLEMS,
+    // 10k-record batches keep each synchronous insert short (the extension host stays responsive)
+    timeZone: opts.timeZone, signal: opts.signal, maxProblemsPerSource: MAX_PROBLEMS, batchSize: 10_000,
     onProgress: opts.onProgress ? (read: number, total: number, path: string): void => opts.onProgress!(read, total, path) : undefined,
   });
 }

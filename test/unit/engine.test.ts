@@ -102,6 +102,53 @@ describe('MonitorEngine', function () {
     e.dispose();
   });
 
+  it('yields to the event loop between batches, honours abort and dispose', async () => {
+    const mk = (i: number): OriginRecord => ({ ...emptyRecord(T0 + i * MIN, '/x'), offset: i, line: i + 1 });
+    const batch = (i: number): ReaderBatch => ({ path: 'p', format: 'jsonl', records: [mk(i)], problems: [], skipped: 0, zoneAssumed: 0, reset: false });
+    let tickedBetween = false;
+    let sinkError: unknown = null;
+    let engine!: MonitorEngine;
+    let signalSeen: AbortSignal | undefined;
+    const factory: ReaderFactory = (_c, o) => {
+      signalSeen = o.signal;
+      return {
+        async readNew(_p, sink) {
+          let ticked = false;
+          setImmediate(() => { ticked = true; });
+          await sink(batch(0));
+          tickedBetween = ticked; // a callback queued before the first batch ran before the second
+          engine.dispose();
+          try { await sink(batch(1)); } catch (e) { sinkError = e; }
+          return [];
+        },
+        checkpoints: () => [],
+      };
+    };
+    engine = await create({}, factory);
+    const ac = new AbortController();
+    const r = await engine.ingestFiles(['p'], { signal: ac.signal });
+    assert.strictEqual(signalSeen, ac.signal);
+    assert.strictEqual(tickedBetween, true);
+    assert.match(String(sinkError), /disposed/);
+    assert.strictEqual(r.records, 1);
+
+    const e2 = await create({}, () => { throw new Error('must not be called'); });
+    ac.abort();
+    assert.deepStrictEqual((await e2.ingestFiles(['p'], { signal: ac.signal })).records, 0);
+    e2.dispose();
+  });
+
+  it('retention: raw rows older than retentionDays go, the rollups keep the totals', async () => {
+    const DAY = 86_400_000;
+    const e = await create({ retentionDays: 2, now: () => T0 });
+    e.ingestRecords('f', [5, 3, 1, 0].map(d => ({ ...emptyRecord(T0 - d * DAY - HOUR, '/x'), offset: d, line: d + 1 })));
+    // cutoff = now - 2 days: the calls 5 and 3 days old go
+    assert.strictEqual(e.applyRetention(), 2);
+    assert.strictEqual([...e.iterateCalls({ from: 0, to: T0 })].length, 2);
+    assert.strictEqual(e.window({ from: T0 - 10 * DAY, to: T0 }).calls, 4);
+    e.dispose();
+  });
+
   it('iterateCalls pages through many rows without losing or repeating any', async () => {
     const e = await create();
     const recs: OriginRecord[] = [];
