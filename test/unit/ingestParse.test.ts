@@ -266,3 +266,11 @@ describe('ingest: our own export columns', () => {
       [[T0, '/v1/x', 1000, 200, 300, 100, 40, true, 50]]); // input already normalised: not re-added
   });
 });
+
+describe('ingest: Gemini usageMetadata', () => {
+  it('thoughts are added to candidates (Gemini counts them apart); prompt includes cached content', () => {
+    const line = JSON.stringify({ ts: T0, model: 'gemini-2.5-pro', usageMetadata: { promptTokenCount: 800, cachedContentTokenCount: 300, candidatesTokenCount: 120, thoughtsTokenCount: 80 } });
+    const r = parseText(line, 'g.jsonl');
+    assert.deepStrictEqual(r.records.map(x => [x.input_tokens, x.cache_read_tokens, x.output_tokens, x.reasoning_tokens]), [[800, 300, 120 + 80, 80]]);
+  });
+});
