@@ -17,7 +17,7 @@ import { COMMANDS, CONTEXT_KEYS, SETTINGS, VIEWS, type ViewId } from './host/reg
 import type { HostServices, OpenDashboardOptions } from './host/services';
 import { StatusBar, type StatusBarTexts } from './host/statusBar';
 import { AlertsTree } from './host/tree/alertsTree';
-import { EndpointsTree } from './host/tree/endpointsTree';
+import { ENDPOINT_RANGES, EndpointsTree } from './host/tree/endpointsTree';
 import { SourcesTree } from './host/tree/sourcesTree';
 
 const PRICES_FILE = '.vscode/api-monitor-prices.json';
@@ -190,7 +190,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   context.subscriptions.push(endpoints, sources, alertsTree);
   const endpointsView = vscode.window.createTreeView(VIEWS.endpoints, { treeDataProvider: endpoints, showCollapseAll: true });
   const updateEndpointsTitle = (): void => {
-    endpointsView.description = `${endpoints.range === '24h' ? 'last 24 h' : endpoints.range} · by ${endpoints.sort}`;
+    endpointsView.description = `${ENDPOINT_RANGES[endpoints.range].label} · by ${endpoints.sort}`;
   };
   updateEndpointsTitle();
   context.subscriptions.push(endpointsView, endpoints.onDidChangeTreeData(updateEndpointsTitle),
