@@ -90,7 +90,7 @@ interface Frame { obj: boolean; prefix: number; key: string | null; expectKey: b
 
 /**
  * Yields the elements of the array found at `path` (e.g. [] for a top-level array, ['log', 'entries'] for
- * HAR) without holding the document: each element's bytes are handed over as soon as it is complete.
+ * HAR, ['resourceSpans', '*', 'scopeSpans', '*', 'spans'] for every OTLP span) without holding the document: each element's bytes are handed over as soon as it is complete.
  */
 export class JsonArrayFramer implements Framer {
   consumed: number;
@@ -109,9 +109,12 @@ export class JsonArrayFramer implements Framer {
   private pos: number;
   private broken = false;
 
+  private readonly wildcard: boolean;
+
   constructor(private readonly path: string[], offset: number, private readonly maxItem: number,
     private readonly onItem: ItemFn, private readonly onProblem: ProblemFn) {
     this.consumed = offset; this.pos = offset;
+    this.wildcard = path.includes('*');
   }
 
   push(chunk: Buffer): void {
@@ -161,9 +164,12 @@ export class JsonArrayFramer implements Framer {
       } else if (c === 123 || c === 91) {
         let prefix = -1;
         if (!top) prefix = 0;
-        else if (top.obj && top.prefix >= 0 && top.prefix < path.length && top.key === path[top.prefix]) prefix = top.prefix + 1;
+        else if (top.prefix >= 0 && top.prefix < path.length) {
+          // '*' in the path stands for every element of an array
+          if (top.obj ? top.key === path[top.prefix] : path[top.prefix] === '*') prefix = top.prefix + 1;
+        }
         const isObj = c === 123;
-        const target = !isObj && prefix === path.length && !this.found;
+        const target = !isObj && prefix === path.length && (!this.found || this.wildcard);
         if (target) this.found = true;
         if (stack.length > 2000) { this.onProblem(this.line, 'JSON nested too deeply'); this.broken = true; return; }
         stack.push({ obj: isObj, prefix, key: null, expectKey: isObj, target });

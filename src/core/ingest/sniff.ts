@@ -14,6 +14,8 @@ export interface Sniffed {
   problem?: string;
 }
 
+export const OTLP_SPANS_PATH: string[] = ['resourceSpans', '*', 'scopeSpans', '*', 'spans'];
+
 export const GZIP_MAGIC = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 const CSV_HEADER_WORDS = /(^|[,";])\s*"?(ts|timestamp|time|date|datetime|created_at|start_?time|@timestamp|endpoint|route|path|url|latency(_ms)?|duration(_ms)?|status(_code)?|model)"?\s*($|[,";])/i;
@@ -86,7 +88,8 @@ export function sniffFormat(head: Buffer, fileName: string): Sniffed {
       return { format: isLiteLLM(text) ? 'litellm' : 'jsonl', framing: 'lines', path: [], otlpLines: false };
     }
     if (has(text, 'recent_calls')) return { format: 'legacy-snapshot', framing: 'array', path: ['recent_calls'], otlpLines: false };
-    if (has(text, 'resourceSpans')) return { format: 'otlp-json', framing: 'array', path: ['resourceSpans'], otlpLines: false };
+    // spans one by one: a single resourceSpans element can hold the whole file
+    if (has(text, 'resourceSpans')) return { format: 'otlp-json', framing: 'array', path: OTLP_SPANS_PATH, otlpLines: false };
     if ((has(text, 'log') && has(text, 'entries')) || lower.endsWith('.har')) return { format: 'har', framing: 'array', path: ['log', 'entries'], otlpLines: false };
     // a JSONL file whose first line is broken: still JSON Lines (the bad line is reported)
     return { format: isLiteLLM(text) ? 'litellm' : 'jsonl', framing: 'lines', path: [], otlpLines: false };

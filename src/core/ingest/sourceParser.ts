@@ -4,7 +4,10 @@ import { CallRecord, LogFormat, OriginRecord, Problem } from '../model';
 import { makeContext, mapRecord, MapContext } from './fields';
 import { CsvFramer, Framer, JsonArrayFramer, LineFramer } from './framing';
 import { mapHarEntry } from './har';
-import { eachSpan, eachTracesDataSpan } from './otlp';
+import { eachTracesDataSpan, mapSpan } from './otlp';
+
+// spans of an OTLP document are streamed one by one, without their resource's attributes
+const NO_RESOURCE = new Map<string, unknown>();
 import { GZIP_MAGIC, Sniffed, sniffFormat } from './sniff';
 import * as zlib from 'zlib';
 
@@ -47,7 +50,8 @@ export class SourceParser {
         break;
       case 'array': {
         const harOrOtlp = sniffed.format === 'har' ? 1 : sniffed.format === 'otlp-json' ? 2 : 0;
-        this.framer = new JsonArrayFramer(sniffed.path, resume.offset, limits.maxItemBytes * 16,
+        // HAR entries carry response bodies (images, base64): allow them more room
+        this.framer = new JsonArrayFramer(sniffed.path, resume.offset, limits.maxItemBytes * (harOrOtlp === 1 ? 64 : 16),
           (buf, s, e, offset, line) => { this.element(buf, s, e, offset, line, harOrOtlp); return true; }, problem);
         break;
       }
@@ -113,7 +117,7 @@ export class SourceParser {
       return;
     }
     if (kind === 1) this.add(mapHarEntry(v, this.ctx), offset, line);
-    else if (kind === 2) { let n = 0; eachSpan(v, this.ctx, r => this.add(r, offset + n++, line)); }
+    else if (kind === 2) this.add(mapSpan(v, NO_RESOURCE, this.ctx), offset, line);
     else this.add(mapRecord(v, this.ctx), offset, line);
   }
 
