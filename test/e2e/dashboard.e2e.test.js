@@ -1,13 +1,18 @@
 // The dashboard through the real workbench and webview (code-server + headless Chromium, see
 // scripts/vscode-host.js): opened from the command palette, every tab visited, a filter changed, an alert rule
 // created in the Alerts tab (and found in the workspace settings), and numbers read back from the webview that
-// match a small log written at test start with timestamps relative to now. Screenshots of every tab in the dark
-// and the light theme go to test-artifacts/screenshots/.
+// match a small log written at test start with timestamps relative to now. Screenshots of every tab and of the
+// sidebar in the light and the dark theme go to test-artifacts/screenshots/.
+// The dark run uses the packaged .vsix: with the extension loaded as under development (payload
+// extensionDevelopmentPath), code-server 4.100's web workbench lists no built-in colour theme and stays light.
+// Set API_MONITOR_VSIX=<file> to use an existing .vsix instead of packaging one.
 'use strict';
 const assert = require('assert');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
-const { openWorkbench, runCommand, webviewFrame, statusBarItem, keepFailureArtifacts, screenshot } = require('./helpers/workbench');
+const { spawnSync } = require('child_process');
+const { openWorkbench, runCommand, webviewFrame, statusBarItem, keepFailureArtifacts, screenshot, ROOT } = require('./helpers/workbench');
 
 /*
  * The fixture: 10 calls, all in the last hour (so "Last hour" holds them all and the hour before holds none).
@@ -75,14 +80,23 @@ async function pick(wv, selectId, label) {
 
 const TABS = ['realtime', 'history', 'cost', 'cache', 'alerts'];
 
+/** The API Monitor view container in the activity bar: Endpoints, Alerts and Log Sources. */
+async function sidebarShot(wb, name) {
+  await wb.page.locator('.activitybar .action-item a[aria-label^="API Monitor"], .activitybar .action-label[aria-label^="API Monitor"]').first().click();
+  await wb.page.locator('.sidebar .pane-header', { hasText: 'Endpoints' }).first().waitFor({ timeout: 20000 });
+  await wb.page.locator('.sidebar .monaco-list-row', { hasText: '/v1/chat' }).first().waitFor({ timeout: 20000 });
+  await screenshot(wb.page, name);
+}
+
 if (require.main !== module && typeof describe === "function") describe('dashboard webview (e2e)', function () {
   this.timeout(180000);
   let wb;
   afterEach(async function () { await keepFailureArtifacts(this, wb, 'dashboard'); });
   after(async () => { await wb?.close(); });
 
-  it('shows the fixture numbers, filters, visits every tab and creates an alert rule (dark theme)', async () => {
-    wb = await openWorkbench({ theme: 'dark', settings: SETTINGS, files: { 'logs/app.jsonl': fixtureLog(Date.now()) } });
+  it('shows the fixture numbers, filters, visits every tab and creates an alert rule', async () => {
+    // Light+: the theme the development-mode workbench ends up with (see the top of this file)
+    wb = await openWorkbench({ theme: 'Default Light+', settings: SETTINGS, files: { 'logs/app.jsonl': fixtureLog(Date.now()) } });
     const wv = await openDashboard(wb);
     const kpi = id => wv.locator(`[data-kpi="${id}"] .kpi-value`);
 
@@ -104,7 +118,7 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
     assert.strictEqual(byName['/v1/chat'][5], '$0.06');
     assert.deepStrictEqual(byName['/v1/embed'].slice(0, 3), ['/v1/embed', '4', '100.0 %']);
     assert.strictEqual(byName['/v1/embed'][5], '<$0.01');
-    await screenshot(wb.page, 'dashboard-realtime-dark');
+    await screenshot(wb.page, 'dashboard-realtime-light');
 
     // A filter: only /v1/embed
     await pick(wv, 'f-endpoint', '/v1/embed');
@@ -118,19 +132,19 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
     // History
     await showTab(wv, 'history');
     assert.ok(await wv.locator('canvas[role="img"]').count() >= 3, 'history charts');
-    await screenshot(wb.page, 'dashboard-history-dark');
+    await screenshot(wb.page, 'dashboard-history-light');
 
     // Cost: today holds every call: $0.064 -> "$0.06"; /v1/embed $0.004 -> "<$0.01"
     await showTab(wv, 'cost');
     await textBecomes(kpi('today'), '$0.06');
     const embedCost = wv.locator('table.by-endpoint tbody tr', { hasText: '/v1/embed' }).locator('td').nth(2);
     assert.strictEqual((await embedCost.textContent()).trim(), '<$0.01');
-    await screenshot(wb.page, 'dashboard-cost-dark');
+    await screenshot(wb.page, 'dashboard-cost-light');
 
     // Cache: 2 hits of 10 known flags
     await showTab(wv, 'cache');
     await textBecomes(kpi('hitRate'), '20.0 %');
-    await screenshot(wb.page, 'dashboard-cache-dark');
+    await screenshot(wb.page, 'dashboard-cache-light');
 
     // Alerts: create a rule through the form
     await showTab(wv, 'alerts');
@@ -145,22 +159,37 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
     const rule = saved.find(r => r.name === 'E2E slow p95');
     assert.ok(rule, `rule not in ${settingsFile}: ${JSON.stringify(saved)}`);
     assert.deepStrictEqual([rule.metric, rule.comparison, rule.warning, rule.critical], ['p95Latency', 'above', 800, 2000]);
-    await screenshot(wb.page, 'dashboard-alerts-dark');
+    await screenshot(wb.page, 'dashboard-alerts-light');
 
     // The real-time gauge now takes its bands from that rule: p95 1000 ms is above 800 (warning), below 2000
     await showTab(wv, 'realtime');
     await textBecomes(wv.locator('[data-gauge="p95Latency"] .gauge-foot'), 'warning 800 ms · critical 2.00 s (above) · warning');
     assert.deepStrictEqual(wb.pageErrors, []);
+    await sidebarShot(wb, 'sidebar-light');
   });
 
-  it('renders every tab in the light theme', async () => {
+  it('renders every tab and the sidebar in the dark theme (packaged extension)', async () => {
     await wb?.close();
-    wb = await openWorkbench({ theme: 'light', settings: SETTINGS, files: { 'logs/app.jsonl': fixtureLog(Date.now()) } });
-    const wv = await openDashboard(wb);
-    await textBecomes(wv.locator('[data-kpi="calls"] .kpi-value'), '10');
-    for (const tab of TABS) {
-      if (tab !== 'realtime') await showTab(wv, tab);
-      await screenshot(wb.page, `dashboard-${tab}-light`);
+    wb = undefined;
+    let vsix = process.env.API_MONITOR_VSIX;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-monitor-dash-'));
+    try {
+      if (!vsix) {
+        vsix = path.join(tmp, 'api-monitor.vsix');
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), `--out=${vsix}`], { cwd: ROOT, encoding: 'utf8' });
+        assert.strictEqual(r.status, 0, `packaging failed:\n${r.stdout}\n${r.stderr}`);
+      }
+      wb = await openWorkbench({ theme: 'dark', devPath: null, installVsix: vsix, settings: SETTINGS,
+        files: { 'logs/app.jsonl': fixtureLog(Date.now()) } });
+      const wv = await openDashboard(wb);
+      await textBecomes(wv.locator('[data-kpi="calls"] .kpi-value'), '10');
+      for (const tab of TABS) {
+        if (tab !== 'realtime') await showTab(wv, tab);
+        await screenshot(wb.page, `dashboard-${tab}-dark`);
+      }
+      await sidebarShot(wb, 'sidebar-dark');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
