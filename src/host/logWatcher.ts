@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 import type { IngestProgress, IngestResult, MonitorEngineApi } from '../core/engine';
+import { globToRegExp, matchesAny } from '../core/ingest/discovery';
 import type { ApiMonitorConfig } from './config';
 import { Disposable } from './disposable';
 import type { SettingKey } from './registry';
@@ -212,11 +213,17 @@ export class LogWatcher extends Disposable {
 
   private _watch(cfg: ApiMonitorConfig): void {
     this._disposeWatchers();
+    const excludes = cfg.excludeFiles.map(g => globToRegExp(g));
     const onChange = (u: vscode.Uri): void => {
       if (this._files.has(u.fsPath)) {
         this._scheduleIngest(u.fsPath);
-      } else {
-        this._scheduleRescan(); // a new file: findFiles applies the excludes
+        return;
+      }
+      // a new file: rescan (findFiles applies the excludes), unless it is excluded anyway, so a busy
+      // excluded folder (node_modules, build output) does not cause a search on every write
+      const rel = vscode.workspace.asRelativePath(u, false).replace(/\\/g, '/');
+      if (!matchesAny(rel, excludes)) {
+        this._scheduleRescan();
       }
     };
     const add = (pattern: vscode.RelativePattern): void => {
