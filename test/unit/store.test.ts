@@ -165,6 +165,21 @@ describe('store and metrics', function () {
       assert.deepStrictEqual([...a.keys()].sort(), [...b.keys()].sort());
       for (const [k, v] of b) for (let i = 0; i < v.length; i++) assert.ok(Math.abs(a.get(k)![i] - v[i]) < 1e-9, `${k} measure ${i}`);
     }
+    // the in-memory hour totals, once loaded, follow inserts and deletes
+    const extra = store.sourceId('extra');
+    store.insert(extra, [rec(start + DAY + 5 * HOUR + 1, '/a', { cost_usd: 3, cost_source: 'logged', success: false, latency_ms: 7 })]);
+    const check = (): void => {
+      for (const fl of [f, { ...f, status: 'error' as const }]) {
+        const a = aggregate(ctx, fl, [], HOUR), b = aggregate(ctx, fl, [], HOUR, true);
+        for (const [k, v] of b) for (let i = 0; i < v.length; i++) assert.ok(Math.abs(a.get(k)![i] - v[i]) < 1e-9, `${k} measure ${i}`);
+        const w1 = aggregate(ctx, fl).get('')!, w2 = aggregate(ctx, fl, [], undefined, true).get('')!;
+        for (let i = 0; i < w1.length; i++) assert.ok(Math.abs(w1[i] - w2[i]) < 1e-9);
+      }
+    };
+    check();
+    assert.strictEqual(aggregate(ctx, f).get('')![M.calls], last - first + 2);
+    store.deleteSource(extra);
+    check();
     const byEp = aggregate(ctx, { ...f, model: 'm1' }, ['e']);
     const byEpRaw = aggregate(ctx, { ...f, model: 'm1' }, ['e'], undefined, true);
     assert.deepStrictEqual([...byEp.keys()].sort(), [...byEpRaw.keys()].sort());

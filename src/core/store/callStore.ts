@@ -4,7 +4,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
 import { loadSqlJs } from './sqlJs';
 import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, TS_INDEX_SQL } from './schema';
-import { DAY_MS, RollupDelta, RollRow } from './rollups';
+import { DAY_MS, MEASURES, RollupDelta, RollRow } from './rollups';
 import { readFileIfExists, writeFileAtomic } from './persistence';
 
 /**
@@ -87,6 +87,8 @@ export class CallStore {
   private bulk = false;
   /** In-memory mirror of hist_hour (loaded on first use): long-range percentiles read ~100k buckets. */
   private histHourMem: Map<number, Map<number, number>> | null = null;
+  /** In-memory hour totals over all dimensions, [failed, succeeded] measures per hour (loaded on first use). */
+  private hourTotalsMem: Map<number, [number[], number[]]> | null = null;
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -178,6 +180,12 @@ export class CallStore {
     return id;
   }
 
+  /** The in-memory mirrors reload from the tables on next use. */
+  private dropMirrors(): void {
+    this.histHourMem = null;
+    this.hourTotalsMem = null;
+  }
+
   private histSink(): ((t: number, b: number, n: number) => void) | undefined {
     const mem = this.histHourMem;
     if (!mem) return undefined;
@@ -188,6 +196,37 @@ export class CallStore {
       if (v > 0) m.set(b, v); else m.delete(b);
       if (!m.size) mem.delete(t);
     };
+  }
+
+  private hourSink(): ((t: number, s: number, acc: number[]) => void) | undefined {
+    const mem = this.hourTotalsMem;
+    if (!mem) return undefined;
+    return (t, s, acc) => {
+      let pair = mem.get(t);
+      if (!pair) { pair = [new Array<number>(acc.length).fill(0), new Array<number>(acc.length).fill(0)]; mem.set(t, pair); }
+      const v = pair[s ? 1 : 0];
+      for (let i = 0; i < acc.length; i++) v[i] += acc[i];
+    };
+  }
+
+  /** Hour totals of [from, to) over all dimensions: each(hour, success 0/1, measures in MEASURES order). */
+  eachHourTotal(from: number, to: number, each: (hour: number, s: number, m: number[]) => void): void {
+    if (!this.hourTotalsMem) {
+      const mem = new Map<number, [number[], number[]]>();
+      for (const r of this.all(`SELECT t, s, ${MEASURES.map(m => `total(${m})`).join(', ')} FROM roll_hour GROUP BY t, s`)) {
+        const t = Number(r[0]);
+        let pair = mem.get(t);
+        if (!pair) { pair = [new Array<number>(MEASURES.length).fill(0), new Array<number>(MEASURES.length).fill(0)]; mem.set(t, pair); }
+        const v = pair[Number(r[1]) ? 1 : 0];
+        for (let i = 0; i < MEASURES.length; i++) v[i] = Number(r[2 + i]);
+      }
+      this.hourTotalsMem = mem;
+    }
+    for (const [t, pair] of this.hourTotalsMem) {
+      if (t < from || t >= to) continue;
+      if (pair[0][0] !== 0) each(t, 0, pair[0]);
+      if (pair[1][0] !== 0) each(t, 1, pair[1]);
+    }
   }
 
   /** Hour histograms of [from, to) (hour starts), from the in-memory mirror of hist_hour. */
@@ -310,10 +349,11 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink());
+      delta.flush(this.db, this.histSink(), this.hourSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.dropMirrors();
       throw e;
     }
     return inserted;
@@ -333,10 +373,11 @@ export class CallStore {
     this.db.exec('BEGIN');
     try {
       this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db, this.histSink());
+      delta.flush(this.db, this.histSink(), this.hourSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.dropMirrors();
       throw e;
     }
     return n;
@@ -408,10 +449,11 @@ export class CallStore {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
       changed = delta.size;
-      delta.flush(this.db, this.histSink());
+      delta.flush(this.db, this.histSink(), this.hourSink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.dropMirrors();
       throw e;
     }
     return changed;
@@ -447,9 +489,11 @@ export class CallStore {
       for (const t of ['roll_hour', 'roll_day', 'hist_hour', 'hist_day']) this.db.run(`DELETE FROM ${t} WHERE t < ?`, [rollCutoff]);
       this.db.exec('COMMIT');
       this.histHourMem = null;
+      this.hourTotalsMem = null;
       return deleted;
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.dropMirrors();
       throw e;
     }
   }
