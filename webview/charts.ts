@@ -90,6 +90,22 @@ export function timeChart(container: HTMLElement, o: TimeChartOptions): ChartHan
   const sel = h('div', { className: 'zoom-select', hidden: true });
   wrap.appendChild(sel);
   container.append(wrap);
+  // Series toggles that work from the keyboard too (the chart.js legend is mouse-only); kept in step with it.
+  const boxes: HTMLElement[] = [];
+  if (o.series.length > 1) {
+    const row = h('div', { className: 'series-toggles', role: 'group', 'aria-label': `${o.title}: series shown` });
+    o.series.forEach((s, i) => {
+      const cb = h('vscode-checkbox', { checked: !o.hidden.has(s.id), 'data-series': s.id }, s.label);
+      cb.addEventListener('change', () => {
+        const shown = (cb as unknown as { checked: boolean }).checked;
+        if (chart && chart.isDatasetVisible(i) !== shown) { chart.setDatasetVisibility(i, shown); chart.update(); }
+        o.onToggle?.(s.id, !shown);
+      });
+      boxes.push(cb);
+      row.appendChild(cb);
+    });
+    container.appendChild(row);
+  }
   const xs = o.series[0]?.points.map(p => o.xFormat(p.x)) ?? [];
   container.appendChild(dataTable(o.title, xs, o.series.map(s => ({
     label: s.label, values: s.points.map(p => p.y), format: s.axis === 'y1' && o.y1Format ? o.y1Format : o.yFormat,
@@ -107,9 +123,14 @@ export function timeChart(container: HTMLElement, o: TimeChartOptions): ChartHan
       backgroundColor: t.palette[i % t.palette.length],
       borderWidth: 1.5,
       borderDash: s.dashed ? [4, 3] : undefined,
-      pointRadius: n > 60 ? 0 : 2,
+      // long series draw as lines only, but a bucket between two empty ones would then be invisible: dot it
+      pointRadius: (c: { dataIndex: number }) => {
+        const i = c.dataIndex;
+        const has = (k: number): boolean => s.points[k] !== undefined && s.points[k].y !== null;
+        return n <= 60 || (has(i) && !has(i - 1) && !has(i + 1)) ? 2 : 0;
+      },
       spanGaps: false,
-      hidden: o.hidden.has(s.id),
+      hidden: boxes[i] ? !(boxes[i] as unknown as { checked: boolean }).checked : o.hidden.has(s.id),
       yAxisID: s.axis ?? 'y',
       parsing: false,
       normalized: true,
@@ -145,6 +166,7 @@ export function timeChart(container: HTMLElement, o: TimeChartOptions): ChartHan
               const vis = ch.isDatasetVisible(i);
               ch.setDatasetVisibility(i, !vis);
               ch.update();
+              if (boxes[i]) (boxes[i] as unknown as { checked: boolean }).checked = !vis;
               o.onToggle?.(o.series[i].id, vis);
             },
           },

@@ -262,6 +262,8 @@ class DashboardPanel extends Disposable {
           this._sendSnapshot(m.id);
           break;
         case 'refresh':
+          // "Refresh now": read what the logs gained (incremental), then recompute the visible tab
+          await this._opts.services.refresh().catch(e => log.warn(`dashboard: refresh failed: ${e instanceof Error ? e.message : String(e)}`));
           this._invalidate();
           this._sendSnapshot(m.id);
           break;
