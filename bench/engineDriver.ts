@@ -4,18 +4,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { once } from 'events';
-import type { MonitorEngineApi, EngineOptions } from '../src/core/engine';
+import type { MonitorEngineApi } from '../src/core/engine';
+import { MonitorEngine } from '../src/core/monitorEngine';
+import { createPricer } from '../src/core/pricing/pricer';
 import type { QueryFilter } from '../src/core/model';
 import { assembleRealtime, assembleHistory, assembleCost, assembleCache, rangeBounds, previousBounds } from '../src/host/dashboard/assemble';
 import type { DashboardEngine } from '../src/host/dashboard/assemble';
 import type { DashboardFilter } from '../src/shared/protocol';
 import { csvRows } from '../src/core/export/csv';
-
-// Until the engine lands (they are written in parallel), it is loaded with a
-// plain require so the type check of the rest of the tree does not fail on a missing module; the
-// bench build stubs a missing one and reports its rows as "not measured".
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const engineModule = require('../src/core/monitorEngine') as { MonitorEngine: { create(o: EngineOptions): Promise<MonitorEngineApi> } };
 
 export const TIME_ZONE = 'UTC';
 const DAY = 86_400_000;
@@ -38,14 +34,16 @@ export function loadWasm(): Uint8Array {
   return (cachedWasm ??= wasmBytes());
 }
 
-export async function createEngine(clock: Clock, storeFile?: string): Promise<MonitorEngineApi> {
-  return engineModule.MonitorEngine.create({
+export async function createEngine(clock: Clock, storeFile?: string): Promise<MonitorEngine> {
+  return MonitorEngine.create({
     wasmBinary: loadWasm(),
     storeFile,
     // The data spans exactly 30 days before its end and the clock runs a little past it: 31 days of
     // retention keeps every generated call, so counts can be checked exactly.
     retentionDays: 31,
     timeZone: TIME_ZONE,
+    // As the extension runs: calls without a logged cost are priced from the bundled table.
+    pricer: createPricer({}),
     now: () => clock.now,
     log: (m: string) => { if (process.env.BENCH_VERBOSE) process.stderr.write(`[engine] ${m}\n`); },
   });
