@@ -227,16 +227,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   context.subscriptions.push({ dispose: () => clearInterval(viewTimer) });
 
   // ---- pricing changes re-price the stored calls ----
-  const reprice = async (): Promise<number> => {
-    pricer = await buildPricer();
-    const n = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'API Monitor: re-pricing calls' },
-      async () => engine.reprice(pricer));
-    dirty = true;
-    output.info(`Re-priced ${n} calls with prices ${pricer.version}`);
-    endpoints.refresh();
-    statusBar.update();
-    onDidIngestVoid.fire();
-    return n;
+  // serialised: a settings change and a prices-file change close together must not finish out of
+  // order (the older price table would win)
+  let repricing: Promise<unknown> = Promise.resolve();
+  const reprice = (): Promise<number> => {
+    const run = repricing.then(async () => {
+      pricer = await buildPricer();
+      const n = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'API Monitor: re-pricing calls' },
+        async () => engine.reprice(pricer));
+      dirty = true;
+      output.info(`Re-priced ${n} calls with prices ${pricer.version}`);
+      endpoints.refresh();
+      statusBar.update();
+      onDidIngestVoid.fire();
+      return n;
+    });
+    repricing = run.catch(e => output.error(`Re-pricing failed: ${e instanceof Error ? e.message : String(e)}`));
+    return run;
   };
   const pricesWatcher = vscode.workspace.createFileSystemWatcher(`**/${PRICES_FILE}`);
   const onPricesFile = (): void => void reprice();

@@ -330,4 +330,32 @@ describe('API Monitor in the VS Code extension host', function () {
       assert.strictEqual(lines.filter(l => l.includes(',/v1/bulk,')).length, 30_000);
     });
   });
+  describe('re-pricing when prices change', () => {
+    const chat = async (): Promise<string | undefined> =>
+      (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v1/chat')?.description;
+
+    it('re-prices the stored calls from .vscode/api-monitor-prices.json, which wins over settings', async () => {
+      const file = path.join(ws, '.vscode', 'api-monitor-prices.json');
+      fs.writeFileSync(file, JSON.stringify({ 'fixture-small': { input: 2, output: 4 } }));
+      // fixture-small: 0.2 + 0.2 = $0.40 per call; /v1/chat: 4 x $0.40 + $2.00 = $3.60
+      await waitFor('/v1/chat at $3.60', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $3.60 + 1 unpriced', 10_000);
+      fs.rmSync(file);
+      // back to the settings' prices: 4 x $0.20 + $2.00 = $2.80
+      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced', 10_000);
+    });
+
+    it('re-prices the stored calls when apiMonitor.pricing.overrides changes', async () => {
+      const cfg = vscode.workspace.getConfiguration('apiMonitor');
+      const before = cfg.get('pricing.overrides');
+      await cfg.update('pricing.overrides', { 'fixture-small': { input: 1, output: 2 }, 'fixture-large': { input: 20, output: 40 } },
+        vscode.ConfigurationTarget.Workspace);
+      try {
+        // fixture-large: 2.0 + 2.0 = $4.00; /v1/chat: 4 x $0.20 + $4.00 = $4.80
+        await waitFor('/v1/chat at $4.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $4.80 + 1 unpriced', 10_000);
+      } finally {
+        await cfg.update('pricing.overrides', before, vscode.ConfigurationTarget.Workspace);
+      }
+      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced', 10_000);
+    });
+  });
 });
