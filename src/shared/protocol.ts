@@ -123,6 +123,11 @@ export interface ProjectionView {
   readonly periodEnd: number | null;
   readonly assumptions: string;
   readonly confidence: string;
+  /**
+   * Cumulative spend over the period for the chart: `spent` at the period start, each complete day's end and now;
+   * `projected` at now and at the period end (null elsewhere).
+   */
+  readonly points?: readonly { readonly t: number; readonly spent: number | null; readonly projected: number | null }[];
 }
 
 export interface RecommendationView {

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import { sanitizeUiState, defaultUiState, sanitizeFilter } from '../../src/host/dashboard/uiState';
 import { ruleToView, viewToRaw, newRuleId, eventToView } from '../../src/host/dashboard/alertViews';
-import { calculatorRows, cacheSavingsRows, projectionView, type PricingDeps } from '../../src/host/dashboard/pricingAdapter';
+import { calculatorRows, cacheSavingsRows, projectionView, cumulativePoints, type PricingDeps } from '../../src/host/dashboard/pricingAdapter';
 import { whatIfFromCacheRows } from '../../src/host/dashboard/assemble';
 import { validateAlertRule } from '../../src/core/alerts/rules';
 import { createPricer } from '../../src/core/pricing/pricer';
@@ -111,5 +111,19 @@ describe('protocol host side', () => {
     const nb = projectionView({ engine, pricer: () => pricer, budget: () => null, timeZone: () => 'UTC' }, now)!;
     assert.strictEqual(nb.budgetUsd, null);
     assert.strictEqual(nb.projectedShare, null);
+  });
+
+  it('builds the cumulative spend points of the projection chart', () => {
+    const D = 24 * H;
+    // three complete days costing $1, $2, $3, then $0.50 today by 12:00 on day 4; $20 projected at day 10
+    const pts = cumulativePoints(0, 10 * D, 3.5 * D, [{ start: 0, costUsd: 1 }, { start: D, costUsd: 2 }, { start: 2 * D, costUsd: 3 }], 6.5, 20);
+    assert.deepStrictEqual(pts, [
+      { t: 0, spent: 0, projected: null },
+      { t: D, spent: 1, projected: null },
+      { t: 2 * D, spent: 1 + 2, projected: null },
+      { t: 3 * D, spent: 1 + 2 + 3, projected: null },
+      { t: 3.5 * D, spent: 6.5, projected: 6.5 },
+      { t: 10 * D, spent: null, projected: 20 },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import type { CostData, CalculatorRow } from '../../src/shared/protocol';
 import type { TabView, Ctx } from '../context';
 import { h, clear, table, section, button, select } from '../dom';
-import { stackedBarChart } from '../charts';
+import { stackedBarChart, timeChart } from '../charts';
 import { formatUsd, formatUsdPrecise, formatCount, formatPercent, NO_DATA } from '../format';
 
 function tile(label: string, value: string, id: string, note?: string): HTMLElement {
@@ -97,6 +97,23 @@ export function costTab(): TabView<CostData> {
             `spent ${formatUsd(p.spentUsd)}, projected ${formatUsd(p.projectedUsd)} by ${p.periodEnd ? new Date(p.periodEnd).toLocaleDateString() : 'period end'}`,
             p.projectedShare !== null ? ` (${formatPercent(p.projectedShare, 0)} of budget)` : '', p.status ? ` · ${p.status}` : ''),
           bar, h('p', { className: 'muted small' }, p.assumptions), h('p', { className: 'muted small' }, p.confidence));
+      }
+      if (p?.points && p.points.length > 1) {
+        const box = h('div');
+        proj.appendChild(box);
+        const budget = p.budgetUsd;
+        const pts = p.points;
+        ctx.track(timeChart(box, {
+          title: 'Cumulative spend and projection', hidden: new Set(), xFormat: t => new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+          yFormat: formatUsd,
+          summary: `Spent ${formatUsd(p.spentUsd)} so far, projected ${formatUsd(p.projectedUsd)} at the end of the ${p.period ?? 'period'}`
+            + (budget !== null ? ` against a ${formatUsd(budget)} budget.` : '.'),
+          series: [
+            { id: 'spent', label: 'Spent (cumulative)', points: pts.map(x => ({ x: x.t, y: x.spent })) },
+            { id: 'projected', label: 'Projected', points: pts.map(x => ({ x: x.t, y: x.projected })), dashed: true },
+            ...(budget !== null ? [{ id: 'budget', label: 'Budget', points: pts.map(x => ({ x: x.t, y: budget })), dashed: true }] : []),
+          ],
+        }));
       }
       root.appendChild(section('Projection and budget', proj));
       const chartBox = h('div');

@@ -51,6 +51,7 @@ export function projectionView(d: PricingDeps, now: number): ProjectionView | nu
     return {
       budgetUsd: null, period, spentUsd: p.periodSoFar, projectedUsd: p.periodTotal, projectedShare: null, status: null,
       periodEnd: p.periodEnd, assumptions: p.method, confidence,
+      points: cumulativePoints(p.periodStart, p.periodEnd, now, days, p.periodSoFar, p.periodTotal),
     };
   }
   const spent = cost(p.periodStart, now + 1);
@@ -64,7 +65,27 @@ export function projectionView(d: PricingDeps, now: number): ProjectionView | nu
     budgetUsd: s.amount, period: s.period, spentUsd: s.spent, projectedUsd: s.projectedAtEnd,
     projectedShare: s.projectedAtEnd !== null && s.amount > 0 ? s.projectedAtEnd / s.amount : null,
     status, periodEnd: s.periodEnd, assumptions: s.method, confidence,
+    points: cumulativePoints(s.periodStart, s.periodEnd, now, days, s.spent, s.projectedAtEnd),
   };
+}
+
+/**
+ * Cumulative spend for the projection chart: 0 at the period start, the running total at the end of each complete
+ * day of the period, `spent` now, then the projection at the period end.
+ */
+export function cumulativePoints(start: number, end: number, now: number, days: readonly { start: number; costUsd: number }[],
+  spent: number, projected: number | null): NonNullable<ProjectionView['points']> {
+  const pts: { t: number; spent: number | null; projected: number | null }[] = [{ t: start, spent: 0, projected: null }];
+  let acc = 0;
+  const inPeriod = days.filter(d => d.start >= start && d.start < now).sort((a, b) => a.start - b.start);
+  for (let i = 0; i < inPeriod.length; i++) {
+    acc += inPeriod[i].costUsd;
+    const dayEnd = i + 1 < inPeriod.length ? inPeriod[i + 1].start : Math.min(now, inPeriod[i].start + DAY);
+    if (dayEnd < now) pts.push({ t: dayEnd, spent: acc, projected: null });
+  }
+  if (now > start) pts.push({ t: now, spent, projected: projected === null ? null : spent });
+  if (projected !== null && end > now) pts.push({ t: end, spent: null, projected });
+  return pts;
 }
 
 const keyOf = (endpoint: string, model: string | null): string => `${endpoint}\u0000${model ?? ''}`;
