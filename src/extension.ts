@@ -240,6 +240,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
       endpoints.refresh();
       statusBar.update();
       onDidIngestVoid.fire();
+      void alerts.evaluate(); // cost rules see the new prices
       return n;
     });
     repricing = run.catch(e => output.error(`Re-pricing failed: ${e instanceof Error ? e.message : String(e)}`));
