@@ -211,7 +211,18 @@ describe('store and metrics', function () {
     const more = windowStats(ctx, { from: start, to: start + 2 * DAY + 30 * MIN });
     assert.strictEqual(more.latency.n, 204);
     assert.ok(Math.abs(more.latency.p99! - 5000) / 5000 <= bound); // rank ceil(0.99 * 204) = 202 > 200: one of the 5000 ms calls
+    // grouped or filtered by endpoint, long ranges read the day histograms (also mirrored in memory)
+    const longRange = { from: start, to: start + 2 * DAY + 30 * MIN };
+    const eps = byEndpoint(ctx, longRange);
+    assert.strictEqual(eps.length, 1);
+    // 1..200 ms plus four 5000 ms calls: p95 rank ceil(0.95 * 204) = 194 -> 194 ms
+    assert.ok(Math.abs(eps[0].p95! - 194) / 194 <= bound);
     store.deleteSource(other);
+    const epsBack = byEndpoint(ctx, longRange);
+    assert.ok(Math.abs(epsBack[0].p95! - 190) / 190 <= bound); // rank ceil(0.95 * 200) = 190 -> 190 ms
+    const filtered = windowStats(ctx, { ...longRange, endpoint: '/x' });
+    assert.strictEqual(filtered.latency.method, 'approx');
+    assert.ok(Math.abs(filtered.latency.p50! - 100) / 100 <= bound);
     const back = windowStats(ctx, { from: start, to: start + 2 * DAY + 30 * MIN });
     assert.strictEqual(back.latency.n, 200);
     assert.ok(Math.abs(back.latency.p99! - 198) / 198 <= bound);

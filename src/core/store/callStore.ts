@@ -89,6 +89,8 @@ export class CallStore {
   private histHourMem: Map<number, Map<number, number>> | null = null;
   /** In-memory hour totals over all dimensions, [failed, succeeded] measures per hour (loaded on first use). */
   private hourTotalsMem: Map<number, [number[], number[]]> | null = null;
+  /** In-memory mirror of hist_day: day -> "e,m,b" -> [e, m, b, n] (loaded on first use). */
+  private histDayMem: Map<number, Map<string, number[]>> | null = null;
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -184,6 +186,26 @@ export class CallStore {
   private dropMirrors(): void {
     this.histHourMem = null;
     this.hourTotalsMem = null;
+    this.histDayMem = null;
+  }
+
+  private histDaySink(): ((t: number, e: number, m: number, b: number, n: number) => void) | undefined {
+    const mem = this.histDayMem;
+    if (!mem) return undefined;
+    return (t, e, m, b, n) => addDayHist(mem, t, e, m, b, n);
+  }
+
+  /** Day histograms (UTC days) of [from, to): each(day, endpoint id, model id, bucket, count). */
+  eachDayHistogram(from: number, to: number, each: (day: number, e: number, m: number, b: number, n: number) => void): void {
+    if (!this.histDayMem) {
+      const mem = new Map<number, Map<string, number[]>>();
+      for (const r of this.all('SELECT t, e, m, b, n FROM hist_day')) addDayHist(mem, Number(r[0]), Number(r[1]), Number(r[2]), Number(r[3]), Number(r[4]));
+      this.histDayMem = mem;
+    }
+    for (const [t, m] of this.histDayMem) {
+      if (t < from || t >= to) continue;
+      for (const v of m.values()) each(t, v[0], v[1], v[2], v[3]);
+    }
   }
 
   private histSink(): ((t: number, b: number, n: number) => void) | undefined {
@@ -349,7 +371,7 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink(), this.hourSink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -373,7 +395,7 @@ export class CallStore {
     this.db.exec('BEGIN');
     try {
       this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db, this.histSink(), this.hourSink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -449,7 +471,7 @@ export class CallStore {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
       changed = delta.size;
-      delta.flush(this.db, this.histSink(), this.hourSink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -488,8 +510,7 @@ export class CallStore {
       this.db.run('DELETE FROM roll_minute WHERE t < ?', [cutoff]);
       for (const t of ['roll_hour', 'roll_day', 'hist_hour', 'hist_day']) this.db.run(`DELETE FROM ${t} WHERE t < ?`, [rollCutoff]);
       this.db.exec('COMMIT');
-      this.histHourMem = null;
-      this.hourTotalsMem = null;
+      this.dropMirrors();
       return deleted;
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -519,6 +540,18 @@ export class CallStore {
     this.stmts.clear();
     this.db.close();
   }
+}
+
+function addDayHist(mem: Map<number, Map<string, number[]>>, t: number, e: number, m: number, b: number, n: number): void {
+  let day = mem.get(t);
+  if (!day) { day = new Map(); mem.set(t, day); }
+  const k = `${e},${m},${b}`;
+  const v = day.get(k);
+  if (v) {
+    v[3] += n;
+    if (v[3] <= 0) day.delete(k);
+  } else if (n > 0) day.set(k, [e, m, b, n]);
+  if (!day.size) mem.delete(t);
 }
 
 function num(v: unknown): number | null {
