@@ -87,6 +87,14 @@ async function startCodeServer(opts = {}) {
       '--install-extension', path.resolve(opts.installVsix)], { env: baseEnv, encoding: 'utf8', timeout: 60000 });
     if (r.status !== 0) throw new Error(`--install-extension failed (${r.status}): ${r.stdout}\n${r.stderr}`);
   }
+  if (opts.linkExtension) {
+    // the extension folder as an INSTALLED extension (a symlink in the extensions dir): unlike the payload's
+    // extensionDevelopmentPath, the web workbench then keeps its built-in extensions (colour themes)
+    const pkg = JSON.parse(fs.readFileSync(path.join(opts.linkExtension, 'package.json'), 'utf8'));
+    const link = path.join(exts, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+    fs.rmSync(link, { force: true, recursive: false });
+    fs.symlinkSync(path.resolve(opts.linkExtension), link, 'dir');
+  }
   const port = opts.port || await freePort();
   const args = ['--config', cfg, '--user-data-dir', ud, '--extensions-dir', exts,
     '--bind-addr', `${bindHost}:${port}`, '--auth', auth, '--disable-telemetry', '--disable-update-check',

@@ -11,13 +11,15 @@ const SCREENSHOTS = path.join(ARTIFACTS, 'screenshots');
  * Starts code-server + headless Chromium and opens the workbench.
  * opts: workspace (folder copied into the run), files ({ 'logs/x.jsonl': text } written into the workspace),
  * settings (user settings), theme ('light' | 'dark'), devPath (extension under development; default the repo
- * root; null for none, e.g. when installVsix is used), installVsix, viewport, waitFor (a status bar text/regexp
- * to wait for after the workbench appears).
+ * root; null for none, e.g. when installVsix is used), installVsix, viewport,
+ * link: true loads the repo's extension as an INSTALLED extension (a symlink in the extensions dir) instead of
+ * in development mode: no packaging needed, and colour themes work (in development mode code-server 4.100's
+ * web workbench has no built-in themes and stays on Light+).
  * Returns { host, browser, page, workspace, close() }.
  */
 async function openWorkbench(opts = {}) {
   const host = await startCodeServer({ workspace: opts.workspace, settings: opts.settings, theme: opts.theme || 'dark',
-    installVsix: opts.installVsix, env: opts.env });
+    installVsix: opts.installVsix, env: opts.env, linkExtension: opts.link ? ROOT : undefined });
   let browser;
   try {
     for (const [rel, text] of Object.entries(opts.files || {})) {
@@ -29,7 +31,7 @@ async function openWorkbench(opts = {}) {
     const page = await browser.newPage({ viewport: opts.viewport || { width: 1400, height: 900 } });
     const errors = [];
     page.on('pageerror', e => errors.push(String(e)));
-    const devPath = opts.devPath === undefined ? ROOT : opts.devPath;
+    const devPath = opts.link ? null : opts.devPath === undefined ? ROOT : opts.devPath;
     await page.goto(host.url(devPath ? { devPath } : {}));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     // the workbench first paints with a built-in light theme and applies the configured theme only once the
