@@ -128,11 +128,17 @@ export class MonitorEngine implements MonitorEngineApi {
     return result;
   }
 
-  /** Problems of a file that produced no batch (unreadable): shown in its source stats. */
+  /**
+   * Problems of a file that produced no batch (unreadable): shown in its source stats. The same
+   * problem seen again on the next ingest (every tail tick) is not counted twice.
+   */
   private noteProblems(path: string, format: LogFormat, problems: Problem[]): void {
     const id = this.store.sourceId(path);
     const stats = this.store.sourceState(path)?.stats ?? emptyStats(path, format);
-    this.store.setSourceState(id, { stats: { ...stats, skipped: stats.skipped + problems.length, problems: [...stats.problems, ...problems].slice(-MAX_PROBLEMS), lastReadAt: this.now() } });
+    const known = new Set(stats.problems.map(p => `${p.line}\u0000${p.reason}`));
+    const fresh = problems.filter(p => !known.has(`${p.line}\u0000${p.reason}`));
+    if (!fresh.length) return;
+    this.store.setSourceState(id, { stats: { ...stats, skipped: stats.skipped + fresh.length, problems: [...stats.problems, ...fresh].slice(0, MAX_PROBLEMS), lastReadAt: this.now() } });
   }
 
   /** Stores one reader batch (reset, pricing, insert, stats); returns the records added. */

@@ -57,6 +57,20 @@ describe('MonitorEngine', function () {
     e2.dispose();
   });
 
+  it('an unreadable path is reported once in its source stats, not once per ingest', async () => {
+    const e = await create();
+    const notAFile = path.join(dir, 'folder.jsonl');
+    fs.mkdirSync(notAFile);
+    await e.ingestFiles([notAFile]);
+    await e.ingestFiles([notAFile]);
+    const s = e.sources().find(x => x.path === notAFile);
+    assert.ok(s, JSON.stringify(e.sources()));
+    assert.strictEqual(s.skipped, 1);
+    assert.strictEqual(s.problems.length, 1);
+    assert.strictEqual(s.problems[0].line, 0);
+    e.dispose();
+  });
+
   it('a replaced file resets its source: no double counting', async () => {
     const log = path.join(dir, 'calls.jsonl');
     fs.writeFileSync(log, line(0) + line(1) + line(2));
