@@ -127,6 +127,16 @@ describe('store and metrics', function () {
     ]);
   });
 
+  it('fractional and out-of-order timestamps land in the same buckets raw and rolled up', () => {
+    // 1.5 ms past the hour (from a µs timestamp) is stored as whole ms; an older call arrives last
+    store.insert(store.sourceId('a'), [rec(T0 + 1.5, '/a', { latency_ms: 1 }), rec(T0 + 3 * HOUR + 0.25, '/a'), rec(T0 - 30 * HOUR, '/a')]);
+    const f = { from: T0 - 2 * 86_400_000, to: T0 + 2 * 86_400_000 };
+    const rolled = aggregate(ctx, f).get('')!, raw = aggregate(ctx, f, [], undefined, true).get('')!;
+    assert.strictEqual(rolled[M.calls], 3);
+    assert.deepStrictEqual(rolled, raw);
+    assert.deepStrictEqual(store.all('SELECT ts FROM calls ORDER BY ts').map(r => r[0]), [T0 - 30 * HOUR, T0 + 1, T0 + 3 * HOUR]);
+  });
+
   it('nearest rank on a known set', () => {
     const v = [15, 20, 35, 40, 50];
     assert.strictEqual(nearestRank(v, 5), 15); // ceil(0.25) = 1

@@ -342,6 +342,8 @@ export class CallStore {
     try {
       for (const r of records) {
         if (!Number.isFinite(r.ts) || r.ts < floor) continue;
+        // whole milliseconds: ts is an INTEGER column and the key of every rollup tier
+        const ts = Math.floor(r.ts);
         const e = this.ensureDim('endpoint', r.endpoint || '(unknown)');
         const m = this.ensureDim('model', r.model);
         const p = this.ensureDim('provider', r.provider);
@@ -355,7 +357,7 @@ export class CallStore {
         const cr = num(r.cache_read_tokens) ?? 0, cw = num(r.cache_write_tokens) ?? 0, cw1h = num(r.cache_write_1h_tokens) ?? 0;
         const reas = num(r.reasoning_tokens) ?? 0;
         let j = rowsInFlat * NCOL;
-        flat[j++] = sourceId; flat[j++] = r.offset; flat[j++] = r.line; flat[j++] = r.ts; flat[j++] = e; flat[j++] = m; flat[j++] = p;
+        flat[j++] = sourceId; flat[j++] = r.offset; flat[j++] = r.line; flat[j++] = ts; flat[j++] = e; flat[j++] = m; flat[j++] = p;
         flat[j++] = f; flat[j++] = r.method; flat[j++] = num(r.status_code); flat[j++] = b(r.success); flat[j++] = r.error_type;
         flat[j++] = r.request_id; flat[j++] = r.trace_id; flat[j++] = retry; flat[j++] = r.priority; flat[j++] = latency;
         flat[j++] = num(r.ttft_ms); flat[j++] = input; flat[j++] = output; flat[j++] = cr; flat[j++] = cw; flat[j++] = cw1h;
@@ -363,7 +365,7 @@ export class CallStore {
         flat[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
         flat[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); flat[j++] = b(r.cost_estimated);
         flat[j++] = r.price_version; flat[j++] = b(r.batch); flat[j++] = r.request_hash; flat[j++] = b(r.zone_assumed);
-        delta.add({ ts: r.ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
+        delta.add({ ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
         inserted++;
         if (++rowsInFlat === MULTI_ROWS) {
           multi.run(flat);
