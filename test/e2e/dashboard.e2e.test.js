@@ -168,18 +168,26 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
     await sidebarShot(wb, 'sidebar-light');
   });
 
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-monitor-dash-'));
+  let vsixFile;
+  /** the packaged extension, built once for the dark runs */
+  function vsix() {
+    if (vsixFile) return vsixFile;
+    vsixFile = process.env.API_MONITOR_VSIX;
+    if (!vsixFile) {
+      vsixFile = path.join(tmp, 'api-monitor.vsix');
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), `--out=${vsixFile}`], { cwd: ROOT, encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, `packaging failed:\n${r.stdout}\n${r.stderr}`);
+    }
+    return vsixFile;
+  }
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
   it('renders every tab and the sidebar in the dark theme (packaged extension)', async () => {
     await wb?.close();
     wb = undefined;
-    let vsix = process.env.API_MONITOR_VSIX;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'api-monitor-dash-'));
-    try {
-      if (!vsix) {
-        vsix = path.join(tmp, 'api-monitor.vsix');
-        const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), `--out=${vsix}`], { cwd: ROOT, encoding: 'utf8' });
-        assert.strictEqual(r.status, 0, `packaging failed:\n${r.stdout}\n${r.stderr}`);
-      }
-      wb = await openWorkbench({ theme: 'dark', devPath: null, installVsix: vsix, settings: SETTINGS,
+    {
+      wb = await openWorkbench({ theme: 'dark', devPath: null, installVsix: vsix(), settings: SETTINGS,
         files: { 'logs/app.jsonl': fixtureLog(Date.now()) } });
       const wv = await openDashboard(wb);
       await textBecomes(wv.locator('[data-kpi="calls"] .kpi-value'), '10');
@@ -188,10 +196,49 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
         await screenshot(wb.page, `dashboard-${tab}-dark`);
       }
       await sidebarShot(wb, 'sidebar-dark');
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  // The example workspace (30 days of generated calls ending now, a budget and alert rules) in both themes:
+  // the README's screenshots come from these (copied to media/screenshots/ by hand).
+  for (const theme of ['dark', 'light']) {
+    it(`renders the example workspace over 24 hours (${theme})`, async () => {
+      await wb?.close();
+      wb = undefined;
+      const ws = path.join(tmp, `examples-${theme}`);
+      const g = spawnSync(process.execPath, [path.join(ROOT, 'scripts/generate-examples.js'), `--now=${Date.now()}`, `--out=${ws}`],
+        { cwd: ROOT, encoding: 'utf8' });
+      assert.strictEqual(g.status, 0, `example generator failed:\n${g.stdout}\n${g.stderr}`);
+      // the generator writes the data; the workspace settings (log globs, budget, alert rules) are committed
+      fs.cpSync(path.join(ROOT, 'examples', '.vscode'), path.join(ws, '.vscode'), { recursive: true });
+      wb = await openWorkbench(theme === 'dark'
+        ? { theme: 'dark', devPath: null, installVsix: vsix(), workspace: ws }
+        : { theme: 'Default Light+', workspace: ws });
+      const wv = await openDashboard(wb);
+      // let the first read of the 30 days finish (its progress toast goes away), then look at the last 24 hours
+      await wb.page.locator('.notification-toast', { hasText: 'reading logs' }).waitFor({ state: 'detached', timeout: 120000 }).catch(() => {});
+      await pick(wv, 'f-range', 'Last 24 hours');
+      await wv.locator('body[data-tab="realtime"][aria-busy="false"]').waitFor({ timeout: 30000 });
+      // 30 days of example calls: the last 24 hours hold hundreds of them
+      const t0 = Date.now();
+      let calls = 0;
+      while (Date.now() - t0 < 60000 && !(calls > 100)) {
+        calls = Number(((await wv.locator('[data-kpi="calls"] .kpi-value').textContent()) || '').replace(/[^0-9]/g, ''));
+        if (!(calls > 100)) await new Promise(r => setTimeout(r, 500));
+      }
+      assert.ok(calls > 100, `calls in the last 24 h: ${calls}`);
+      await screenshot(wb.page, `readme-dashboard-${theme}`);
+      await showTab(wv, 'cost');
+      await screenshot(wb.page, `readme-cost-${theme}`);
+      await showTab(wv, 'history');
+      await screenshot(wb.page, `readme-history-${theme}`);
+      await wb.page.locator('.activitybar .action-item a[aria-label^="API Monitor"], .activitybar .action-label[aria-label^="API Monitor"]').first().click();
+      await wb.page.locator('.sidebar .pane-header', { hasText: 'Endpoints' }).first().waitFor({ timeout: 20000 });
+      await wb.page.waitForTimeout(1500);
+      await screenshot(wb.page, `readme-sidebar-${theme}`);
+      assert.deepStrictEqual(wb.pageErrors, []);
+    });
+  }
 });
 
 module.exports = { fixtureLog };

@@ -218,6 +218,19 @@ class DashboardPanel extends Disposable {
     return value;
   }
 
+  /** The engine with its range-independent cost totals (today, 7 d, 30 d, month) memoised like the projection. */
+  private _costEngine(e: DashboardEngine, now: number): DashboardEngine {
+    const bind = <K extends keyof DashboardEngine>(k: K): DashboardEngine[K] =>
+      (typeof e[k] === 'function' ? (e[k] as (...a: unknown[]) => unknown).bind(e) : undefined) as DashboardEngine[K];
+    return {
+      window: bind('window'), series: bind('series'), byEndpoint: bind('byEndpoint'), byModel: bind('byModel'),
+      costSummary: bind('costSummary'), dailyCost: bind('dailyCost'), costByEndpoint: bind('costByEndpoint'), costByModel: bind('costByModel'),
+      cacheStats: bind('cacheStats'), tokenUsage: bind('tokenUsage'), duplicateRequests: bind('duplicateRequests'),
+      dimensions: bind('dimensions'), timeBounds: bind('timeBounds'),
+      costTotals: e.costTotals && (f => this._memo(`totals\u0000${f?.endpoint ?? ''}\u0000${f?.model ?? ''}`, now, () => e.costTotals!(f))),
+    };
+  }
+
   private _pricing(now: number): DashboardPricing {
     const p = this._opts.pricing?.() ?? {};
     return {
@@ -383,7 +396,7 @@ class DashboardPanel extends Disposable {
     switch (tab) {
       case 'realtime': return { tab, data: assembleRealtime(engine, filter, now, rules(), firing()) };
       case 'history': return { tab, data: assembleHistory(engine, filter, now) };
-      case 'cost': return { tab, data: assembleCost(engine, filter, now, s.timeZone(), pricing) };
+      case 'cost': return { tab, data: assembleCost(this._costEngine(engine, now), filter, now, s.timeZone(), pricing) };
       case 'cache': return { tab, data: assembleCache(engine, filter, now, pricing) };
       case 'alerts': {
         const events = s.alerts.history(500);
