@@ -362,7 +362,8 @@ describe('store and metrics', function () {
     // new table: every call with a model costs $1; logged costs are kept
     const n = store.reprice(r => (r.cost_source === 'logged' ? { cost_usd: r.cost_usd, cost_source: 'logged', estimated: false }
       : r.model ? { cost_usd: 1, cost_source: 'computed', estimated: false } : { cost_usd: null, cost_source: 'unpriced', estimated: false }), 'v2');
-    assert.ok(n > 0);
+    // gpt-4o 0.01 -> 1, gpt-4o 0.02 -> 1, claude unpriced -> 1: three calls changed
+    assert.strictEqual(n, 3);
     const w = windowStats(ctx, { from: T0, to: T0 + HOUR });
     assert.ok(Math.abs(w.costUsd - (1 + 1 + 1 + 0.005)) < 1e-12); // 3 calls with a model, 1 logged
     assert.strictEqual(w.unpricedCalls, 1); // the /embed call with neither

@@ -441,11 +441,12 @@ export class CallStore {
 
   /**
    * Re-prices stored calls: price(rec) gives the new cost fields (rec carries the logged cost, if any,
-   * as the parser gave it); rollups get the difference. Returns the number of rollup keys touched.
+   * as the parser gave it); rollups get the difference. Returns the number of calls whose cost changed.
    */
   reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string): number {
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
+    let changed = 0;
     const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM}`);
     try {
       while (st.step()) {
@@ -458,6 +459,7 @@ export class CallStore {
         const cost = num(p.cost_usd);
         updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), version, Number(row[0])]);
         if (old !== cost) {
+          changed++;
           const ids = this.idsOf(rec);
           const base = { ...ids, ts: rec.ts, s: b(rec.success), latency: rec.latency_ms, rc: rec.response_cache_hit === null ? null : b(rec.response_cache_hit),
             input: rec.input_tokens, output: rec.output_tokens, cr: rec.cache_read_tokens, cw: rec.cache_write_tokens,
@@ -467,12 +469,10 @@ export class CallStore {
         }
       }
     } finally { st.free(); }
-    let changed = 0;
     this.db.exec('BEGIN');
     try {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
-      changed = delta.size;
       delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
       this.db.exec('COMMIT');
     } catch (e) {
