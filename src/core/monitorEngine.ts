@@ -219,10 +219,29 @@ export class MonitorEngine implements MonitorEngineApi {
     if (s) this.store.removeSource(s.id);
   }
 
-  /** Switches the price table and re-prices every stored call (rollups follow). */
-  reprice(pricer: RecordPricer): number {
+  /**
+   * Switches the price table and re-prices every stored call (rollups follow), in pages of 20k calls
+   * with a yield to the event loop between them; runs in the ingest queue, so persist() and ingests
+   * wait for it. Resolves to the number of calls whose cost changed.
+   */
+  reprice(pricer: RecordPricer): Promise<number> {
     this.pricer = pricer;
-    return this.store.reprice(rec => pricer.price(rec), pricer.version);
+    const run = this.ingesting.then(() => this.repriceNow(pricer), () => this.repriceNow(pricer));
+    this.ingesting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async repriceNow(pricer: RecordPricer): Promise<number> {
+    let changed = 0;
+    let afterId = 0;
+    for (;;) {
+      if (this.disposed) return changed;
+      const page = this.store.reprice(rec => pricer.price(rec), pricer.version, afterId, 20_000);
+      changed += page.changed;
+      afterId = page.lastId;
+      if (page.done) return changed;
+      await yieldToLoop();
+    }
   }
 
   sources(): SourceStats[] {

@@ -111,7 +111,7 @@ describe('MonitorEngine', function () {
     const rows = [...e.iterateCalls(RANGE)];
     assert.deepStrictEqual(rows.map(r => [r.ts, r.cost_usd, r.cost_source, r.endpoint, r.model]), [[T0, 0.01, 'computed', '/x', 'm'], [T0 + MIN, 0.02, 'computed', '/x', 'm']]);
     // re-pricing at $0.002 a token doubles the computed costs, through the rollups too
-    e.reprice({ version: 't2', price: (r) => ({ cost_usd: (r.input_tokens ?? 0) * 0.002, cost_source: 'computed', estimated: false }) });
+    assert.strictEqual(await e.reprice({ version: 't2', price: (r) => ({ cost_usd: (r.input_tokens ?? 0) * 0.002, cost_source: 'computed', estimated: false }) }), 2);
     assert.ok(Math.abs(e.window({ from: T0 - 3 * 86_400_000, to: T0 + HOUR }).costUsd - 0.06) < 1e-12);
     e.dispose();
   });

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { emptyRecord, OriginRecord } from '../../src/core/model';
+import { CallRecord, CostSource, emptyRecord, OriginRecord } from '../../src/core/model';
 import { CallStore, StoredCall } from '../../src/core/store/callStore';
 import { aggregate, M, ERRORS, QueryContext, splitRange } from '../../src/core/metrics/aggregate';
 import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
@@ -359,9 +359,16 @@ describe('store and metrics', function () {
 
   it('reprice replaces computed costs, keeps logged ones, and rollups follow', () => {
     store.insert(store.sourceId('a'), fiveCalls());
-    // new table: every call with a model costs $1; logged costs are kept
-    const n = store.reprice(r => (r.cost_source === 'logged' ? { cost_usd: r.cost_usd, cost_source: 'logged', estimated: false }
-      : r.model ? { cost_usd: 1, cost_source: 'computed', estimated: false } : { cost_usd: null, cost_source: 'unpriced', estimated: false }), 'v2');
+    // new table: every call with a model costs $1; logged costs are kept. Pages of 2 calls: 5 calls -> 3 pages.
+    const price = (r: CallRecord): { cost_usd: number | null; cost_source: CostSource; estimated: boolean } => (r.cost_source === 'logged' ? { cost_usd: r.cost_usd, cost_source: 'logged', estimated: false }
+      : r.model ? { cost_usd: 1, cost_source: 'computed', estimated: false } : { cost_usd: null, cost_source: 'unpriced', estimated: false });
+    let n = 0, after = 0, pages = 0;
+    for (;;) {
+      const page = store.reprice(price, 'v2', after, 2);
+      n += page.changed; after = page.lastId; pages++;
+      if (page.done) break;
+    }
+    assert.strictEqual(pages, 3);
     // gpt-4o 0.01 -> 1, gpt-4o 0.02 -> 1, claude unpriced -> 1: three calls changed
     assert.strictEqual(n, 3);
     const w = windowStats(ctx, { from: T0, to: T0 + HOUR });

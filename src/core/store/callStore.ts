@@ -441,16 +441,24 @@ export class CallStore {
 
   /**
    * Re-prices stored calls: price(rec) gives the new cost fields (rec carries the logged cost, if any,
-   * as the parser gave it); rollups get the difference. Returns the number of calls whose cost changed.
+   * as the parser gave it); rollups get the difference. One page of calls (id > afterId, at most limit)
+   * per call, so a caller can yield between pages: returns the calls whose cost changed, the last id
+   * done and whether that was the end.
    */
-  reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string): number {
+  reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string,
+    afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
     let changed = 0;
-    const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM}`);
+    let lastId = afterId;
+    let rows = 0;
+    const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} WHERE c.id > ? ORDER BY c.id LIMIT ?`);
     try {
+      st.bind([afterId, limit]);
       while (st.step()) {
         const row = st.get();
+        rows++;
+        lastId = Number(row[0]);
         const rec = rowToRecord(row);
         const old = rec.cost_usd;
         rec.cost_usd = rec.logged_cost_usd;
@@ -480,7 +488,7 @@ export class CallStore {
       this.dropMirrors();
       throw e;
     }
-    return changed;
+    return { changed, lastId, done: rows < limit };
   }
 
   private idsOf(rec: CallRecord): { e: number; m: number; p: number } {
