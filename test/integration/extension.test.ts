@@ -260,6 +260,25 @@ describe('API Monitor in the VS Code extension host', function () {
     });
   });
 
+  describe('exports follow the dashboard when it is open', () => {
+    it('exports only the calls of the endpoint the dashboard is filtered to', async () => {
+      await vscode.commands.executeCommand('apiMonitor.openEndpointInDashboard', '/v1/chat');
+      try {
+        await waitFor('the dashboard tab', () => vscode.window.tabGroups.all.some(g => g.tabs.some(t =>
+          t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('apiMonitor.dashboard'))), 10_000);
+        const file = path.join(ws, 'exports', 'dashboard-filter.jsonl');
+        // no range given: the dashboard's filter (/v1/chat over its default range) is used
+        const r = await vscode.commands.executeCommand<{ rows: number }>('apiMonitor.exportCallsJsonl', { uri: file });
+        const rows = fs.readFileSync(file, 'utf8').trim().split('\n').map(l => JSON.parse(l));
+        // /v1/chat has 6 calls (5 written at start + 1 appended)
+        assert.strictEqual(r.rows, 6);
+        assert.deepStrictEqual([...new Set(rows.map(x => x.endpoint))], ['/v1/chat']);
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      }
+    });
+  });
+
   describe('a log added by hand, read with a field mapping', () => {
     let custom: string;
     before(() => {
