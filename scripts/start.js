@@ -4,7 +4,12 @@
 // data when its newest call is more than an hour old, starts code-server (VS Code in the browser) on
 // 127.0.0.1 with the extension under development loaded and examples/ opened, prints the URL to open and
 // runs until Ctrl-C. Env: PORT (default 8080), HOST (default 127.0.0.1; anything else needs PASSWORD, which
-// turns on code-server's password login), EXAMPLES_MAX_AGE_HOURS (default 1), NO_REGEN=1 keeps the files.
+// turns on code-server's password login), EXAMPLES_MAX_AGE_HOURS (default 1), NO_REGEN=1 keeps the files,
+// START_MODE=dev loads the extension in development mode through the URL's `payload`
+// (extensionDevelopmentPath) instead.
+// Default: the repo is loaded as an INSTALLED extension (a symlink in the profile's extensions dir, registered
+// in its extensions.json). Both run the same dist/extension.js, but code-server 4.100's web workbench drops
+// its built-in extensions in development mode, so there would be no colour themes (it stays on Light+).
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -42,12 +47,25 @@ const run = (cmd, args, what) => {
     console.log(`example data refreshed to end now (${Object.values(r).reduce((s, x) => s + x.calls, 0)} calls; everything under examples/ is generated example data)`);
   }
 
+  const installed = process.env.START_MODE !== 'dev';
   const { startCodeServer } = require('./vscode-host');
+  // a link left by an earlier run would load the extension twice in development mode
+  const linkDir = path.join(ROOT, '.vscode-test/start/extensions');
+  if (!installed && fs.existsSync(linkDir)) {
+    const removed = fs.readdirSync(linkDir).filter(f => fs.lstatSync(path.join(linkDir, f)).isSymbolicLink());
+    for (const f of removed) fs.unlinkSync(path.join(linkDir, f));
+    const manifest = path.join(linkDir, 'extensions.json');
+    try {
+      const list = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      fs.writeFileSync(manifest, JSON.stringify(list.filter(e => !removed.includes(e.relativeLocation))));
+    } catch { /* no manifest */ }
+  }
   let server;
   try {
     server = await startCodeServer({
       dir: path.join(ROOT, '.vscode-test/start'),       // persistent profile (gitignored): your layout survives restarts
       openFolder: examples, host, port, auth: password ? 'password' : 'none',
+      linkExtension: installed ? ROOT : undefined,
       env: password ? { PASSWORD: password } : {},
     });
   } catch (e) {
@@ -55,8 +73,8 @@ const run = (cmd, args, what) => {
     console.error('Is another `npm start` running? Try PORT=8081 npm start.');
     process.exit(1);
   }
-  const url = server.url({ devPath: ROOT, folder: examples });
-  console.log('\nAPI Monitor is running in VS Code (code-server) with the example workspace. Open:\n');
+  const url = server.url({ devPath: installed ? undefined : ROOT, folder: examples });
+  console.log(`\nAPI Monitor is running in VS Code (code-server${installed ? '' : ', extension development mode'}) with the example workspace. Open:\n`);
   console.log(`  ${url}\n`);
   console.log('You will see the API Monitor status bar item (today\'s cost) and its activity-bar views; run');
   console.log('"API Monitor: Open Dashboard" from the command palette (F1) for the dashboard.');

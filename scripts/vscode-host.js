@@ -94,6 +94,24 @@ async function startCodeServer(opts = {}) {
     const link = path.join(exts, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
     fs.rmSync(link, { force: true, recursive: false });
     fs.symlinkSync(path.resolve(opts.linkExtension), link, 'dir');
+    // VS Code lists installed extensions in extensions.json once that file exists (a reused profile): register it
+    const manifest = path.join(exts, 'extensions.json');
+    let list = [];
+    try { list = JSON.parse(fs.readFileSync(manifest, 'utf8')); } catch { /* none yet */ }
+    const id = `${pkg.publisher}.${pkg.name}`.toLowerCase();
+    list = (Array.isArray(list) ? list : []).filter(e => e?.identifier?.id?.toLowerCase() !== id);
+    list.push({ identifier: { id: `${pkg.publisher}.${pkg.name}` }, version: pkg.version,
+      location: { $mid: 1, path: link, scheme: 'file' }, relativeLocation: path.basename(link),
+      metadata: { installedTimestamp: Date.now(), pinned: true, source: 'resource' } });
+    fs.writeFileSync(manifest, JSON.stringify(list));
+    // an earlier run may have marked the folder obsolete (VS Code then deletes it; for a symlink that removes the
+    // link only, never the repo, but the extension would vanish)
+    const obsolete = path.join(exts, '.obsolete');
+    try {
+      const o = JSON.parse(fs.readFileSync(obsolete, 'utf8'));
+      delete o[path.basename(link)];
+      fs.writeFileSync(obsolete, JSON.stringify(o));
+    } catch { /* none */ }
   }
   const port = opts.port || await freePort();
   const args = ['--config', cfg, '--user-data-dir', ud, '--extensions-dir', exts,
