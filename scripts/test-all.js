@@ -9,7 +9,7 @@
 // Options: --only=unit,lint (stage names below), --skip=setup,e2e ; env CI=true makes no difference except
 // that nothing ever waits for input.
 'use strict';
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
@@ -49,10 +49,19 @@ const STAGES = [
     // --exit: a test that leaves a browser or server handle open must not hang the run
     cmd: () => [bin('mocha'), '--reporter', 'spec', '--timeout', '180000', '--slow', '30000', '--exit',
       ...listFiles('test/e2e', '.e2e.test.js').filter(f => !f.includes(path.sep + 'helpers' + path.sep)).map(f => path.join('test/e2e', f))],
-    skipIf: () => listFiles('test/e2e', '.e2e.test.js').length === 0 && 'no test/e2e/*.e2e.test.js' },
+    skipIf: () => listFiles('test/e2e', '.e2e.test.js').length === 0 && 'no test/e2e/*.e2e.test.js',
+    // package the .vsix once for every e2e test that installs it (they package it themselves without this)
+    prepare: () => {
+      const out = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'api-monitor-e2e-')), 'api-monitor.vsix');
+      const r = spawnSync(process.execPath, ['scripts/package.js', `--out=${out}`], { cwd: ROOT, stdio: 'inherit', timeout: 180000 });
+      // packaging left minified production bundles in dist/: rebuild the development ones (source maps) for the
+      // tests that load the extension from the repo
+      spawnSync(process.execPath, ['esbuild.mjs', '--no-tests'], { cwd: ROOT, stdio: 'inherit', timeout: 120000 });
+      return r.status === 0 ? { API_MONITOR_VSIX: out } : {};
+    } },
 ];
 
-function runStage(stage) {
+function runStage(stage, extraEnv = {}) {
   return new Promise((resolve) => {
     const cmd = typeof stage.cmd === 'function' ? stage.cmd() : stage.cmd;
     let out = '';
@@ -60,7 +69,7 @@ function runStage(stage) {
     try {
       // detached: its own process group, so a stage that overruns its time limit is ended with its children
       child = spawn(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-        env: { ...process.env, FORCE_COLOR: '0', TEST_ARTIFACTS: ARTIFACTS } });
+        env: { ...process.env, FORCE_COLOR: '0', TEST_ARTIFACTS: ARTIFACTS, ...extraEnv } });
     } catch (e) { resolve({ code: 127, out: String(e) }); return; }
     const limitMs = (stage.limitMin || 5) * 60000;
     const timer = setTimeout(() => {
@@ -92,7 +101,7 @@ function runStage(stage) {
     if (why) { rows.push({ name: stage.name, passed: 0, failed: 0, s: 0, note: `skipped: ${why}` }); continue; }
     console.log(`\n=== ${stage.name}: ${stage.what} ===`);
     const t = Date.now();
-    const r = await runStage(stage);
+    const r = await runStage(stage, stage.prepare ? stage.prepare() : {});
     const s = (Date.now() - t) / 1000;
     let c = stage.count ? stage.count(r.out) : (r.code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
     let note = '';
