@@ -146,9 +146,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   // the dashboard is built below (it needs the services); this closure only runs after that
   const openDashboard = (opts?: OpenDashboardOptions): void => dashboard.show(opts);
 
+  let coldIngestDone = false;
   const alerts = new AlertManager({
     engine, database: () => engine.database, config, timeZone, output, state: context.workspaceState,
     onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange, openDashboard,
+    canEvaluate: () => coldIngestDone,
   });
   // the alert history lives in the store's database: save it with the store
   context.subscriptions.push(alerts, alerts.onDidChange(() => { dirty = true; }));
@@ -296,6 +298,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.ingesting, true);
   setHasSources();
   const ready = watcher.start().then(async () => {
+    coldIngestDone = true;
     if (watcher.paused) {
       void vscode.window.showInformationMessage('API Monitor: reading the logs was cancelled. The views show what was read so far.', 'Resume')
         .then(a => a && vscode.commands.executeCommand(COMMANDS.refresh));
@@ -304,6 +307,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   }).catch(e => {
     output.error(`Start failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   }).finally(() => {
+    coldIngestDone = true;
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.ingesting, false);
     setHasSources();
   });

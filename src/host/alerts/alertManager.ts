@@ -35,6 +35,8 @@ export interface AlertManagerDeps {
   onDidIngest: vscode.Event<unknown>;
   onDidChangeConfig: vscode.Event<{ config: ApiMonitorConfig; affects(keys: readonly SettingKey[]): boolean }>;
   openDashboard: (opts?: OpenDashboardOptions) => unknown;
+  /** false while the cold ingest runs: half-read logs would fire (or resolve) alerts on partial data */
+  canEvaluate?: () => boolean;
   now?: () => number;
 }
 
@@ -327,6 +329,9 @@ export class AlertManager extends Disposable implements HostAlerts {
   }
 
   private async _round(): Promise<void> {
+    if (this.deps.canEvaluate && !this.deps.canEvaluate()) {
+      return;
+    }
     const now = this._now();
     let round: AlertRound;
     try {
