@@ -227,14 +227,24 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
         if (!(calls > 100)) await new Promise(r => setTimeout(r, 500));
       }
       assert.ok(calls > 100, `calls in the last 24 h: ${calls}`);
+      // notifications (an example alert fires) would cover the shots
+      const clean = async () => {
+        await runCommand(wb.page, 'Notifications: Clear All Notifications').catch(() => {});
+        await wb.page.mouse.move(900, 10);
+        await wb.page.waitForTimeout(300);
+      };
+      await clean();
       await screenshot(wb.page, `readme-dashboard-${theme}`);
       await showTab(wv, 'cost');
+      await clean();
       await screenshot(wb.page, `readme-cost-${theme}`);
       await showTab(wv, 'history');
+      await clean();
       await screenshot(wb.page, `readme-history-${theme}`);
       await wb.page.locator('.activitybar .action-item a[aria-label^="API Monitor"], .activitybar .action-label[aria-label^="API Monitor"]').first().click();
       await wb.page.locator('.sidebar .pane-header', { hasText: 'Endpoints' }).first().waitFor({ timeout: 20000 });
       await wb.page.waitForTimeout(1500);
+      await clean();
       await screenshot(wb.page, `readme-sidebar-${theme}`);
       assert.deepStrictEqual(wb.pageErrors, []);
     });
