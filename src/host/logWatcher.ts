@@ -92,17 +92,35 @@ export class LogWatcher extends Disposable {
   async start(): Promise<void> {
     await this._rescan(false);
     const run = async (signal: AbortSignal, report: (p: IngestProgress) => void): Promise<void> => {
-      await this._ingest(this.files(), true, signal, report);
+      // cancelled by the user (the notification) or by disposal (the window closes)
+      const both = new AbortController();
+      const abort = (): void => both.abort();
+      for (const s of [signal, this._abort.signal]) {
+        if (s.aborted) {
+          both.abort();
+        } else {
+          s.addEventListener('abort', abort, { once: true });
+        }
+      }
+      await this._ingest(this.files(), true, both.signal, report);
     };
-    try {
+    // the cold ingest counts as the ingest in flight: appends seen meanwhile wait for it
+    this._running = (async (): Promise<void> => {
       if (this.deps.withProgress && this._files.size) {
         await this.deps.withProgress((signal, report) => run(signal, report));
       } else {
         await run(this._abort.signal, () => undefined);
       }
+    })();
+    try {
+      await this._running;
     } finally {
+      this._running = undefined;
       this._initialDone = true;
       this._startPoll();
+    }
+    if (this._pending.size) {
+      await this._drain();
     }
   }
 
