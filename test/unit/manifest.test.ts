@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  COMMANDS, ITEM_ONLY_COMMANDS, SETTINGS, SETTING_JSON_TYPES, CONTEXT_KEYS, VIEWS, VIEW_CONTAINER, DASHBOARD_VIEW_TYPE,
+  COMMANDS, ITEM_ONLY_COMMANDS, SETTINGS, SETTING_JSON_TYPES, CONTEXT_KEYS, VIEWS, VIEW_CONTAINER, DASHBOARD_VIEW_TYPE, TREE_ITEM_CONTEXT,
 } from '../../src/host/registry';
 import { ALERT_RULES_SETTING_SCHEMA } from '../../src/core/alerts/rules';
 import { DEFAULT_EXCLUDES, DEFAULT_LOG_GLOBS } from '../../src/core/ingest/discovery';
@@ -141,6 +141,22 @@ describe('manifest vs registry', () => {
       }
     }
     assert.deepStrictEqual(sorted(used), sorted(Object.values(CONTEXT_KEYS)));
+  });
+
+  it('matches menus only on registered views and tree item contexts', () => {
+    const views = new Set<string>(Object.values(VIEWS));
+    const items = new Set<string>(Object.values(TREE_ITEM_CONTEXT));
+    for (const e of allMenuEntries()) {
+      for (const m of (e.when ?? '').matchAll(/\bview == ([\w.]+)/g)) {
+        assert.ok(views.has(m[1]), `${e.command}: unknown view ${m[1]}`);
+      }
+      for (const m of (e.when ?? '').matchAll(/\bviewItem == ([\w.]+)/g)) {
+        assert.ok(items.has(m[1]), `${e.command}: unknown viewItem ${m[1]}`);
+      }
+    }
+    for (const w of contributes.viewsWelcome as { view: string }[]) {
+      assert.ok(views.has(w.view), w.view);
+    }
   });
 
   it('contributes the registered views in one activity-bar container', () => {
