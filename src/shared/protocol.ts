@@ -159,6 +159,8 @@ export interface CostData {
   readonly recommendations: readonly RecommendationView[];
   /** model names the calculator can price */
   readonly pricedModels: readonly string[];
+  /** projection and recommendations are still being computed: a second snapshot follows */
+  readonly pending?: boolean;
 }
 
 export interface CacheRow {

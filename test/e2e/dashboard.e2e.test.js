@@ -139,6 +139,8 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
     await textBecomes(kpi('today'), '$0.06');
     const embedCost = wv.locator('table.by-endpoint tbody tr', { hasText: '/v1/embed' }).locator('td').nth(2);
     assert.strictEqual((await embedCost.textContent()).trim(), '<$0.01');
+    // the projection arrives in a second snapshot; no budget in these settings: spent this month = today's $0.064
+    await wv.locator('.projection', { hasText: 'This month: spent $0.06' }).waitFor({ timeout: 20000 });
     await screenshot(wb.page, 'dashboard-cost-light');
 
     // Cache: 2 hits of 10 known flags

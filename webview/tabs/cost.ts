@@ -78,7 +78,7 @@ export function costTab(): TabView<CostData> {
       // Projection and budget
       const p = d.projection;
       const proj = h('div', { className: 'projection' });
-      if (!p) proj.appendChild(h('p', { className: 'muted' }, 'No projection available.'));
+      if (!p) proj.appendChild(h('p', { className: 'muted' }, d.pending ? 'Computing the projection…' : 'No projection available.'));
       else if (p.budgetUsd === null) {
         proj.append(
           h('p', null, h('strong', null, `This ${p.period ?? 'month'}: `), `spent ${formatUsd(p.spentUsd)}, projected ${formatUsd(p.projectedUsd)} by `,
@@ -141,7 +141,7 @@ export function costTab(): TabView<CostData> {
         ? h('ul', { className: 'recs' }, ...d.recommendations.map(r => h('li', null, h('strong', null, r.title),
           r.savingsUsdPerMonth !== null ? h('span', { className: 'badge' }, `save ~${formatUsd(r.savingsUsdPerMonth)}/month`) : null,
           h('div', { className: 'muted small' }, r.detail))))
-        : h('p', { className: 'muted' }, 'No recommendation for this range.')));
+        : h('p', { className: 'muted' }, d.pending ? 'Computing recommendations…' : 'No recommendation for the last 7 days.')));
     },
   };
 }

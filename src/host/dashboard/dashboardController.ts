@@ -135,6 +135,7 @@ class DashboardPanel extends Disposable {
   private _cache = new Map<string, { at: number; payload: TabData; from: number; to: number }>();
   private _meta: { at: number; meta: DashboardMeta } | undefined;
   private _pushTimer: ReturnType<typeof setTimeout> | undefined;
+  private _slowTimer: ReturnType<typeof setTimeout> | undefined;
   private _onDispose: (() => void)[] = [];
   /** history events by the id the webview sees, to acknowledge with the original id type */
   private _eventIds = new Map<string, string | number>();
@@ -157,7 +158,7 @@ class DashboardPanel extends Disposable {
       if (this._state.tab === 'alerts' || this._state.tab === 'realtime') { this._invalidate(); this._schedulePush(); }
     }));
     this._register(s.onDidChangeConfig(() => { this._invalidate(); this._meta = undefined; this._schedulePush(); }));
-    this._register({ dispose: () => { if (this._pushTimer) clearTimeout(this._pushTimer); } });
+    this._register({ dispose: () => { if (this._pushTimer) clearTimeout(this._pushTimer); if (this._slowTimer) clearTimeout(this._slowTimer); } });
   }
 
   onDispose(fn: () => void): void {
@@ -231,12 +232,21 @@ class DashboardPanel extends Disposable {
     };
   }
 
-  private _pricing(now: number): DashboardPricing {
+  /** Set by _pricing(…, defer) when it left the projection or the recommendations out for a later snapshot. */
+  private _deferred = false;
+
+  private _pricing(now: number, defer = false): DashboardPricing {
     const p = this._opts.pricing?.() ?? {};
+    // defer: a key not computed yet is skipped now (the tab shows at once) and computed for a second snapshot
+    const later = <T>(key: string, skip: T, fn: () => T): T => {
+      const hit = this._slow.get(key);
+      if (defer && !(hit && now - hit.at < 60_000)) { this._deferred = true; return skip; }
+      return this._memo(key, now, fn);
+    };
     return {
       ...p,
-      projection: p.projection && ((e, n, f) => this._memo('projection', now, () => p.projection!(e, n, f))),
-      recommendations: p.recommendations && ((e, n, f) => this._memo(`recs\u0000${f.endpoint ?? ''}\u0000${f.model ?? ''}`, now, () => p.recommendations!(e, n, f))),
+      projection: p.projection && ((e, n, f) => later('projection', null, () => p.projection!(e, n, f))),
+      recommendations: p.recommendations && ((e, n, f) => later(`recs\u0000${f.endpoint ?? ''}\u0000${f.model ?? ''}`, [], () => p.recommendations!(e, n, f))),
       pricedModels: p.pricedModels && (() => this._memo('models', now, () => p.pricedModels!())),
     };
   }
@@ -387,16 +397,20 @@ class DashboardPanel extends Disposable {
     return meta;
   }
 
-  private _compute(tab: TabId, filter: DashboardFilter, now: number): TabData {
+  private _compute(tab: TabId, filter: DashboardFilter, now: number, defer = false): TabData {
     const s = this._opts.services;
     const engine: DashboardEngine = s.engine;
-    const pricing = this._pricing(now);
+    const pricing = this._pricing(now, defer);
     const rules = () => this._rules();
     const firing = () => s.alerts.firing().map(firingToView);
     switch (tab) {
       case 'realtime': return { tab, data: assembleRealtime(engine, filter, now, rules(), firing()) };
       case 'history': return { tab, data: assembleHistory(engine, filter, now) };
-      case 'cost': return { tab, data: assembleCost(this._costEngine(engine, now), filter, now, s.timeZone(), pricing) };
+      case 'cost': {
+        this._deferred = false;
+        const data = assembleCost(this._costEngine(engine, now), filter, now, s.timeZone(), pricing);
+        return { tab, data: this._deferred ? { ...data, pending: true } : data };
+      }
       case 'cache': return { tab, data: assembleCache(engine, filter, now, pricing) };
       case 'alerts': {
         const events = s.alerts.history(500);
@@ -407,7 +421,7 @@ class DashboardPanel extends Disposable {
   }
 
   /** Send the visible tab only; a (tab, filter) computed less than CACHE_MS ago is reused. */
-  private _sendSnapshot(id: number): void {
+  private _sendSnapshot(id: number, defer = true): void {
     if (!this._ready || this.isDisposed) return;
     const { tab, filter } = this._state;
     const now = this._now();
@@ -416,16 +430,25 @@ class DashboardPanel extends Disposable {
     if (!hit || now - hit.at > CACHE_MS) {
       const b = rangeBounds(filter, now);
       try {
-        hit = { at: now, payload: this._compute(tab, filter, now), ...b };
+        hit = { at: now, payload: this._compute(tab, filter, now, defer), ...b };
       } catch (e) {
         this._opts.services.output.error(`dashboard: computing ${tab} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
         this._post({ type: 'error', id, message: `Could not compute the ${tab} tab: ${e instanceof Error ? e.message : String(e)}` });
         return;
       }
       if (this._cache.size > 20) this._cache.clear();
-      this._cache.set(key, hit);
+      if (!(hit.payload.tab === 'cost' && hit.payload.data.pending)) this._cache.set(key, hit);
     }
     this._post({ type: 'snapshot', id, tab, filter, payload: hit.payload, meta: this._metaNow(), generatedAt: hit.at, from: hit.from, to: hit.to });
+    if (hit.payload.tab === 'cost' && hit.payload.data.pending) {
+      // the slow, range-independent parts (projection, recommendations) follow in a second snapshot
+      if (this._slowTimer) clearTimeout(this._slowTimer);
+      this._slowTimer = setTimeout(() => {
+        this._slowTimer = undefined;
+        if (!this._ready || this.isDisposed || JSON.stringify([this._state.tab, this._state.filter]) !== key) return;
+        this._sendSnapshot(0, false);
+      }, 0);
+    }
   }
 }
 
