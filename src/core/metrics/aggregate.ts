@@ -145,7 +145,10 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
   const rawKey = dims.map(d => RAW_DIM[d]);
   const rollKey = [...dims];
   const slotRaw = grain === undefined ? null : `(c.ts - (c.ts % ${grain}))`;
-  const slotRoll = grain === undefined ? null : `(t - (t % ${grain}))`;
+  // rollup rows start on whole hours (minutes): with an hour grain the slot is t itself, which lets
+  // SQLite group in key order instead of by an expression
+  const slotRoll = (table: string): string | null => grain === undefined ? null
+    : (grain === HOUR_MS && table !== 'roll_minute') || grain === MINUTE_MS ? 't' : `(t - (t % ${grain}))`;
   const run = (sql: string, params: SqlValue[], nKey: number, hasSlot: boolean): void => {
     for (const r of ctx.store.all(sql, params)) {
       const slot = hasSlot ? `${Number(r[0])}|` : '';
@@ -158,7 +161,8 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
   if (totalsOnly) {
     // Unfiltered hour spans come from the store's in-memory hour totals (no scan of the dimensioned rows).
     const wantS = filter.status === 'ok' ? 1 : filter.status === 'error' ? 0 : -1;
-    for (const [a, b] of split.hour) {
+    // whole days too: the in-memory hours beat a scan of the dimensioned day rows
+    for (const [a, b] of [...split.day, ...split.hour]) {
       ctx.store.eachHourTotal(a, b, (t, s, v) => {
         if (wantS >= 0 && s !== wantS) return;
         const key = grain === undefined ? '' : `${t - (t % grain)}|`;
@@ -169,13 +173,14 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
       });
     }
     split.hour = [];
+    split.day = [];
   }
   for (const [table, spans] of [['roll_day', split.day], ['roll_hour', split.hour], ['roll_minute', split.minute]] as [string, Span[]][]) {
     for (const [a, b] of spans) {
-      const cols = keyCols(slotRoll, table === 'roll_minute' ? [] : rollKey);
+      const cols = keyCols(slotRoll(table), table === 'roll_minute' ? [] : rollKey);
       const sel = cols.length ? `${cols.join(', ')}, ` : '';
       const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
-      run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`, [a, b, ...cf.params], cols.length, slotRoll !== null);
+      run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`, [a, b, ...cf.params], cols.length, grain !== undefined);
     }
   }
   for (const [a, b] of split.raw) {
@@ -232,7 +237,12 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
         const h = hist('');
         ctx.store.eachHourHistogram(hs, he, (_t, b, n) => h.add(b, n));
       } else {
-        ctx.store.eachHourHistogram(hs, he, (t, b, n) => hist(`${t - (t % grain)}|`).add(b, n));
+        let lastSlot = NaN, lastHist: HistDist | undefined;
+        ctx.store.eachHourHistogram(hs, he, (t, b, n) => {
+          const slot = t - (t % grain);
+          if (slot !== lastSlot || !lastHist) { lastSlot = slot; lastHist = hist(`${slot}|`); }
+          lastHist.add(b, n);
+        });
       }
     }
     if (from < hs) edges.push([from, hs]);
