@@ -201,9 +201,11 @@ function onMessage(msg: ToWebview): void {
       // Drop answers to superseded requests and pushes for another tab.
       if (msg.id !== 0 && msg.id < lastViewId) return;
       if (msg.tab !== ui.tab || JSON.stringify(msg.filter) !== JSON.stringify(ui.filter)) { if (msg.id === 0) return; }
-      const metaChanged = JSON.stringify(meta) !== JSON.stringify(msg.meta);
+      // rebuild the filter bar only when its choices changed (not on every ingest: it would close an open list)
+      const choices = (m: DashboardMeta): string => JSON.stringify([m.endpoints, m.models]);
+      const choicesChanged = choices(meta) !== choices(msg.meta);
       meta = msg.meta;
-      if (metaChanged) renderFilters();
+      if (choicesChanged) renderFilters();
       showSnapshot(msg.tab, msg.payload, msg.from, msg.to, msg.generatedAt);
       break;
     }
