@@ -41,10 +41,20 @@ describe('API Monitor in the VS Code extension host', function () {
   let api: ApiMonitorTestApi;
   let ws: string;
   let logFile: string;
-  const t0 = Date.now();
+  let t0 = Date.now();
   const at = (secondsAgo: number): string => new Date(t0 - secondsAgo * 1000).toISOString();
 
-  before(async () => {
+  before(async function () {
+    this.timeout(240_000);
+    // every call must fall in "today" (UTC, the fixture's zone) for the whole run (about a minute):
+    // close to midnight, wait until 70 s into the new day (at most about 3 minutes, once a day)
+    const sinceMidnight = Date.now() % 86_400_000;
+    const wait = sinceMidnight < 70_000 ? 70_000 - sinceMidnight
+      : sinceMidnight > 86_400_000 - 120_000 ? 86_400_000 - sinceMidnight + 70_000 : 0;
+    if (wait > 0) {
+      await new Promise(r => setTimeout(r, wait));
+    }
+    t0 = Date.now();
     ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
     logFile = path.join(ws, 'logs', 'calls.jsonl');
     const chat = { endpoint: '/v1/chat', function_name: 'chat_completion', method: 'POST' };
