@@ -92,6 +92,17 @@ describe('cost and cache aggregates', function () {
     assert.strictEqual(days[2].unpricedCalls, 1);
   });
 
+  it('daily cost: model filter, and the in-memory hour x model costs follow later inserts', () => {
+    const f = { from: Z(0, 12, 23), to: NOW + 1 };
+    assert.deepStrictEqual(dailyCost(ctx, { ...f, model: 'm2' }).map(d => d.costUsd), [0, 2, 0.5]); // B on the 14th, H today
+    assert.deepStrictEqual(dailyCost(ctx, { ...f, endpoint: '/b' }).map(d => d.costUsd), [0, 0, 0.5]); // through SQL: H only
+    const extra = store.sourceId('extra');
+    store.insert(extra, [rec(Z(0, 15, 8), '/a', { model: 'm1', cost_usd: 10 })]); // today 09:00 local
+    assert.deepStrictEqual(dailyCost(ctx, f).map(d => d.costUsd), [0, 2, 1.5 + 10]);
+    store.deleteSource(extra);
+    assert.deepStrictEqual(dailyCost(ctx, f).map(d => d.costUsd), [0, 2, 1.5]);
+  });
+
   it('cache figures per endpoint', () => {
     const rows = cacheStats(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
     const a = rows.find(r => r.endpoint === '/a')!;

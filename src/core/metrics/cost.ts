@@ -75,18 +75,40 @@ export function dailyCost(ctx: QueryContext, f: QueryFilter): DailyCost[] {
   const starts = bucketStarts(f.from, f.to, 'day', 86_400_000, ctx.timeZone);
   const days: DailyCost[] = starts.map(day => ({ day, calls: 0, costUsd: 0, unpricedCalls: 0, byModel: [] }));
   const perModel = starts.map(() => new Map<string, { costUsd: number; calls: number }>());
-  for (const [key, m] of aggregate(ctx, f, ['m'], HOUR_MS)) {
-    const [slot, mid] = key.split('|');
-    const i = bucketIndex(starts, Number(slot));
-    if (i < 0) continue;
-    days[i].calls += m[M.calls];
-    days[i].costUsd += m[M.cost_usd];
-    days[i].unpricedCalls += m[M.unpriced];
-    const name = ctx.store.dimName('model', Number(mid)) ?? '(none)';
+  const add = (slot: number, mid: number, calls: number, cost: number, unpriced: number): void => {
+    const i = bucketIndex(starts, slot);
+    if (i < 0) return;
+    days[i].calls += calls;
+    days[i].costUsd += cost;
+    days[i].unpricedCalls += unpriced;
+    const name = ctx.store.dimName('model', mid) ?? '(none)';
     const acc = perModel[i].get(name) ?? { costUsd: 0, calls: 0 };
-    acc.costUsd += m[M.cost_usd];
-    acc.calls += m[M.calls];
+    acc.costUsd += cost;
+    acc.calls += calls;
     perModel[i].set(name, acc);
+  };
+  const cf = compileFilter(ctx.store, f);
+  if (cf.ok && f.endpoint === undefined && f.provider === undefined && f.status === undefined && f.to > f.from) {
+    // Whole hours from the store's in-memory hour x model costs; the ragged edges from raw rows.
+    const hs = Math.ceil(f.from / HOUR_MS) * HOUR_MS, he = Math.floor(f.to / HOUR_MS) * HOUR_MS;
+    const mOnly = f.model === undefined ? -1 : ctx.store.dimId('model', f.model)!;
+    const edges: [number, number][] = [];
+    if (hs < he) {
+      ctx.store.eachHourModelCost(hs, he, (t, mid, calls, cost, unpriced) => { if (mOnly < 0 || mid === mOnly) add(t, mid, calls, cost, unpriced); });
+      if (f.from < hs) edges.push([f.from, hs]);
+      if (he < f.to) edges.push([he, f.to]);
+    } else edges.push([f.from, f.to]);
+    for (const [a, b] of edges) {
+      for (const [key, m] of aggregate(ctx, { ...f, from: a, to: b }, ['m'], HOUR_MS, true)) {
+        const [slot, mid] = key.split('|');
+        add(Number(slot), Number(mid), m[M.calls], m[M.cost_usd], m[M.unpriced]);
+      }
+    }
+  } else {
+    for (const [key, m] of aggregate(ctx, f, ['m'], HOUR_MS)) {
+      const [slot, mid] = key.split('|');
+      add(Number(slot), Number(mid), m[M.calls], m[M.cost_usd], m[M.unpriced]);
+    }
   }
   days.forEach((d, i) => {
     d.byModel = [...perModel[i]].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));

@@ -89,6 +89,8 @@ export class CallStore {
   private histHourMem: Map<number, Map<number, number>> | null = null;
   /** In-memory hour totals over all dimensions, [failed, succeeded] measures per hour (loaded on first use). */
   private hourTotalsMem: Map<number, [number[], number[]]> | null = null;
+  /** In-memory hour x model cost: hour -> model id -> [calls, cost_usd, unpriced] (loaded on first use). */
+  private hourModelMem: Map<number, Map<number, number[]>> | null = null;
   /** In-memory mirror of hist_day: day -> "e,m,b" -> [e, m, b, n] (loaded on first use). */
   private histDayMem: Map<number, Map<string, number[]>> | null = null;
 
@@ -187,6 +189,22 @@ export class CallStore {
     this.histHourMem = null;
     this.hourTotalsMem = null;
     this.histDayMem = null;
+    this.hourModelMem = null;
+  }
+
+  /** Calls, cost and unpriced calls per (hour, model id) of [from, to), from an in-memory mirror of roll_hour. */
+  eachHourModelCost(from: number, to: number, each: (hour: number, m: number, calls: number, cost: number, unpriced: number) => void): void {
+    if (!this.hourModelMem) {
+      const mem = new Map<number, Map<number, number[]>>();
+      for (const r of this.all('SELECT t, m, total(calls), total(cost_usd), total(unpriced) FROM roll_hour GROUP BY t, m')) {
+        addHourModel(mem, Number(r[0]), Number(r[1]), Number(r[2]), Number(r[3]), Number(r[4]));
+      }
+      this.hourModelMem = mem;
+    }
+    for (const [t, byModel] of this.hourModelMem) {
+      if (t < from || t >= to) continue;
+      for (const [m, v] of byModel) if (v[0] > 0) each(t, m, v[0], v[1], v[2]);
+    }
   }
 
   private histDaySink(): ((t: number, e: number, m: number, b: number, n: number) => void) | undefined {
@@ -220,10 +238,13 @@ export class CallStore {
     };
   }
 
-  private hourSink(): ((t: number, s: number, acc: number[]) => void) | undefined {
+  private hourSink(): ((t: number, s: number, acc: number[], m: number) => void) | undefined {
     const mem = this.hourTotalsMem;
-    if (!mem) return undefined;
-    return (t, s, acc) => {
+    const hm = this.hourModelMem;
+    if (!mem && !hm) return undefined;
+    return (t, s, acc, m) => {
+      if (hm) addHourModel(hm, t, m, acc[0], acc[12], acc[13]);
+      if (!mem) return;
       let pair = mem.get(t);
       if (!pair) { pair = [new Array<number>(acc.length).fill(0), new Array<number>(acc.length).fill(0)]; mem.set(t, pair); }
       const v = pair[s ? 1 : 0];
@@ -550,6 +571,13 @@ export class CallStore {
     this.stmts.clear();
     this.db.close();
   }
+}
+
+function addHourModel(mem: Map<number, Map<number, number[]>>, t: number, m: number, calls: number, cost: number, unpriced: number): void {
+  let hour = mem.get(t);
+  if (!hour) { hour = new Map(); mem.set(t, hour); }
+  const v = hour.get(m);
+  if (v) { v[0] += calls; v[1] += cost; v[2] += unpriced; } else hour.set(m, [calls, cost, unpriced]);
 }
 
 function addDayHist(mem: Map<number, Map<string, number[]>>, t: number, e: number, m: number, b: number, n: number): void {

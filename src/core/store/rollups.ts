@@ -96,11 +96,11 @@ export class RollupDelta {
   get size(): number { return this.minute.size; }
 
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
-  flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[]) => void,
+  flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
     onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): void {
     if (onHistDay) for (const { key, acc } of this.histDay.values()) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
     if (onHistHour) for (const { key, acc } of this.histHour.values()) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
-    if (onHour) for (const { key, acc } of this.hour.values()) onHour(key[0], key[4], acc);
+    if (onHour) for (const { key, acc } of this.hour.values()) onHour(key[0], key[4], acc, key[2]);
     const upd = MEASURES.map(m => `${m} = ${m} + excluded.${m}`).join(', ');
     const q = (n: number): string => new Array(n).fill('?').join(',');
     const tiers: [string, string[], Map<string | number, Entry>, string][] = [
