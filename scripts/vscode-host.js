@@ -49,7 +49,11 @@ function resolveTheme(theme) {
  *  - settings: user settings merged over QUIET_SETTINGS; theme: 'light' | 'dark' | a theme name
  *  - dir: a persistent run folder (user data, extensions, xdg) instead of a fresh temp dir (kept on stop)
  *  - host / port: bind address (loopback only unless `auth` is 'password'); port 0 or absent = a free port
+ *  - auth: 'none' (default, loopback only) or 'password' (code-server reads PASSWORD from env)
  *  - installVsix: path of a .vsix installed into the run's extensions dir before start
+ *  - linkExtension: an extension folder linked into the extensions dir as an installed extension (no payload
+ *    needed; keeps the workbench's built-in themes, which development mode drops). Removing the run folder
+ *    removes the link only (fs.rm does not follow symlinks).
  *  - env, extraArgs: passed to code-server
  */
 async function startCodeServer(opts = {}) {
