@@ -278,7 +278,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     engine, timeZone, alerts, dashboardFilter: () => dashboard.currentFilter(), priceTableVersion: () => pricer.version, config,
   });
   context.subscriptions.push(...registerCommands({
-    engine, watcher, alerts, endpoints, exports: exportsCmd, output, extensionUri: context.extensionUri, openDashboard,
+    engine, watcher, alerts, endpoints, exports: exportsCmd, output, extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, openDashboard,
     refreshAll: async () => {
       await services.refresh();
       endpoints.refresh();

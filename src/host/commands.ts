@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Problem } from '../core/model';
 import type { ExportArgs, ExportCommands } from './exportCommands';
+import { writeExampleWorkspace } from './exampleWorkspace';
 import { goToCode } from './goToCode';
 import type { LogWatcher } from './logWatcher';
 import { COMMANDS, type CommandId } from './registry';
@@ -21,6 +22,7 @@ export interface CommandDeps {
   exports: ExportCommands;
   output: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  globalStorageUri: vscode.Uri;
   openDashboard: (opts?: OpenDashboardOptions) => unknown;
   refreshAll: () => Promise<void>;
   reprice: () => Promise<number>;
@@ -171,15 +173,18 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage(`Re-priced ${n.toLocaleString('en-US')} calls.`);
       return n;
     },
-    [COMMANDS.openExampleWorkspace]: async () => {
-      const folder = vscode.Uri.joinPath(d.extensionUri, 'examples');
+    [COMMANDS.openExampleWorkspace]: async (opts?: unknown) => {
+      // the repository's examples/ (development, `npm start`), else a small one written into global storage
+      let folder = vscode.Uri.joinPath(d.extensionUri, 'examples');
       try {
-        await vscode.workspace.fs.stat(folder);
+        await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder, 'logs'));
       } catch {
-        void vscode.window.showWarningMessage('The example workspace is not part of this installation.');
-        return;
+        folder = await writeExampleWorkspace(vscode.Uri.joinPath(d.globalStorageUri, 'example-workspace'));
       }
-      await vscode.commands.executeCommand('vscode.openFolder', folder, { forceNewWindow: true });
+      if ((opts as { open?: boolean } | undefined)?.open !== false) {
+        await vscode.commands.executeCommand('vscode.openFolder', folder, { forceNewWindow: true });
+      }
+      return folder.fsPath;
     },
     [COMMANDS.showOutput]: () => d.output.show(true),
     [COMMANDS.openProblem]: (arg?: unknown) => {

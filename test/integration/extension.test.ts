@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ApiMonitorTestApi, TestTreeItem } from '../../src/extension';
+import { writeExampleWorkspace } from '../../src/host/exampleWorkspace';
+import { validateAlertRules } from '../../src/core/alerts/rules';
 
 const EXTENSION_ID = 'api-monitor.api-monitor';
 const MIN = 60_000;
@@ -385,6 +387,26 @@ describe('API Monitor in the VS Code extension host', function () {
         await cfg.update('pricing.overrides', before, vscode.ConfigurationTarget.Workspace);
       }
       await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced', 10_000);
+    });
+  });
+  describe('the example workspace written for an installed extension', () => {
+    it('is a readable log of the last 24 h with valid settings', async function () {
+      this.timeout(60_000);
+      const folder = await writeExampleWorkspace(vscode.Uri.file(path.join(ws, 'example-ws')));
+      const log = path.join(folder.fsPath, 'logs', 'example-calls.jsonl');
+      const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+      // one call every 15-45 s over 24 h: between 86,400/45 = 1,920 and 86,400/15 = 5,760
+      assert.ok(lines.length >= 1920 && lines.length <= 5760, String(lines.length));
+      const settings = JSON.parse(fs.readFileSync(path.join(folder.fsPath, '.vscode', 'settings.json'), 'utf8'));
+      assert.deepStrictEqual(validateAlertRules(settings['apiMonitor.alerts.rules']).errors, []);
+      // the extension reads every line of it
+      await vscode.commands.executeCommand('apiMonitor.addLogFile', log);
+      try {
+        await waitFor('example log read', async () => (await api.treeItems('apiMonitor.sources'))
+          .find(i => i.label === 'example-calls.jsonl')?.description?.startsWith(`jsonl · ${lines.length.toLocaleString('en-US')} records · read `), 20_000);
+      } finally {
+        await vscode.commands.executeCommand('apiMonitor.removeLogSource', log);
+      }
     });
   });
 });
