@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import * as crypto from 'crypto';
 import { Disposable } from '../disposable';
+import { DASHBOARD_VIEW_TYPE } from '../registry';
 import type { HostServices, OpenDashboardOptions } from '../services';
 import type { QueryFilter } from '../../core/model';
 import { validateAlertRule, validateAlertRules } from '../../core/alerts/rules';
@@ -21,7 +22,6 @@ import { sanitizeUiState, defaultUiState } from './uiState';
 import { makeDashboardPricing, calculatorRows, type PricingDeps } from './pricingAdapter';
 import type { Pricer } from '../../core/pricing/pricer';
 
-export const DASHBOARD_VIEW_TYPE = 'apiMonitor.dashboard';
 
 /** What the dashboard needs: the host services; the rest is for tests. */
 export interface DashboardOptions {
