@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { MonitorEngineApi } from '../core/engine';
 import type { ApiMonitorConfig } from './config';
+import type { Pricer } from '../core/pricing/pricer';
 
 export type AlertSeverity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -80,7 +81,7 @@ export interface HostServices {
   onDidChangeConfig: vscode.Event<ApiMonitorConfig>;
   alerts: HostAlerts;
   /** H3's pricer with the overrides of settings and .vscode/api-monitor-prices.json */
-  pricer(): unknown;
+  pricer(): Pricer;
   output: vscode.LogOutputChannel;
   /** the display time zone (IANA) */
   timeZone(): string;
