@@ -253,13 +253,15 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
       // From the store's in-memory mirror of hist_day (a SQL GROUP BY over ~100k rows is the slow part).
       const eId = filter.endpoint === undefined ? -1 : ctx.store.dimId('endpoint', filter.endpoint) ?? -2;
       const mId = filter.model === undefined ? -1 : ctx.store.dimId('model', filter.model) ?? -2;
-      const keyOfDims = (e: number, m: number): string => dims.map(d => (d === 'e' ? e : m)).join(',');
-      let lastKey = '', lastHist: HistDist | undefined;
+      const useE = dims.includes('e'), useM = dims.includes('m');
+      // numeric group ids first (no string per bucket), named by the dims-joined key once per group
+      const byGroup = new Map<number, HistDist>();
       ctx.store.eachDayHistogram(ds, de, (_t, e, m, b, n) => {
         if ((eId !== -1 && e !== eId) || (mId !== -1 && m !== mId)) return;
-        const k = keyOfDims(e, m);
-        if (k !== lastKey || !lastHist) { lastKey = k; lastHist = hist(k); }
-        lastHist.add(b, n);
+        const g = (useE ? e : 0) * 4_194_304 + (useM ? m : 0);
+        let h = byGroup.get(g);
+        if (!h) { h = hist(dims.map(d => (d === 'e' ? e : m)).join(',')); byGroup.set(g, h); }
+        h.add(b, n);
       });
       if (from < ds) edges.push([from, ds]);
       if (de < to) edges.push([de, to]);
