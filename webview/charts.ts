@@ -44,6 +44,8 @@ export interface TimeSeriesSpec {
   points: { x: number; y: number | null }[];
   axis?: 'y' | 'y1';
   dashed?: boolean;
+  /** a --vscode-charts-* variable for this series instead of the palette's next colour */
+  colorVar?: string;
 }
 
 export interface TimeChartOptions {
@@ -116,11 +118,13 @@ export function timeChart(container: HTMLElement, o: TimeChartOptions): ChartHan
   const build = (): void => {
     chart?.destroy();
     const t = readTheme();
+    const colour = (s: TimeSeriesSpec, i: number): string =>
+      (s.colorVar && getComputedStyle(document.body).getPropertyValue(s.colorVar).trim()) || t.palette[i % t.palette.length];
     const datasets: ChartDataset<'line', { x: number; y: number | null }[]>[] = o.series.map((s, i) => ({
       label: s.label,
       data: s.points,
-      borderColor: t.palette[i % t.palette.length],
-      backgroundColor: t.palette[i % t.palette.length],
+      borderColor: colour(s, i),
+      backgroundColor: colour(s, i),
       borderWidth: 1.5,
       borderDash: s.dashed ? [4, 3] : undefined,
       // long series draw as lines only, but a bucket between two empty ones would then be invisible: dot it

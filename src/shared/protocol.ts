@@ -154,7 +154,9 @@ export interface CostData {
   /** costUsd / priced calls of the window, null when none priced */
   readonly avgCostPerCall: number | null;
   /** cost of failed calls; retries' cost when the engine can tell them apart (else null) */
-  readonly wasted: { readonly failedUsd: number; readonly failedCalls: number; readonly retryUsd: number | null };
+  readonly wasted: { readonly failedUsd: number; readonly failedCalls: number; readonly retryUsd: number | null;
+    /** failed or retried calls, each counted once (a failed retry is not counted twice) */
+    readonly totalUsd: number };
   readonly projection: ProjectionView | null;
   readonly recommendations: readonly RecommendationView[];
   /** model names the calculator can price */

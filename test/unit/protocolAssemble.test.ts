@@ -143,7 +143,7 @@ describe('protocol data assembly', () => {
     assert.strictEqual(rt.endpoints.length, 2);
     const cost = assembleCost(engine, { range: '24h' }, now, 'UTC');
     assert.strictEqual(cost.avgCostPerCall, 0.3);          // $3 / 10 priced calls
-    assert.deepStrictEqual(cost.wasted, { failedUsd: 0.5, failedCalls: 2, retryUsd: null });
+    assert.deepStrictEqual(cost.wasted, { failedUsd: 0.5, failedCalls: 2, retryUsd: null, totalUsd: 0.5 });
     // 7 days shown at least: 9 March .. 15 March; the last day is cut at now (12:00) → half a day of "cost"
     assert.strictEqual(cost.daily.days.length, 7);
     assert.strictEqual(cost.daily.days[6], '2026-03-15');

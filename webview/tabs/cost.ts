@@ -69,7 +69,8 @@ export function costTab(): TabView<CostData> {
           tile('Today', formatUsd(t.today), 'today'), tile('Last 7 days', formatUsd(t.last7d), 'last7d'),
           tile('Last 30 days', formatUsd(t.last30d), 'last30d'), tile('Month to date', formatUsd(t.monthToDate), 'mtd'),
           tile('Avg cost per priced call', formatUsdPrecise(d.avgCostPerCall), 'avgPerCall', 'in the selected range'),
-          tile('Wasted on failed calls', formatUsd(d.wasted.failedUsd), 'wasted', `${formatCount(d.wasted.failedCalls)} failed calls` +
+          tile('Wasted (failed + retries)', formatUsd(d.wasted.totalUsd), 'wasted',
+            `failed ${formatUsd(d.wasted.failedUsd)} (${formatCount(d.wasted.failedCalls)} calls)` +
             (d.wasted.retryUsd !== null ? ` · retries ${formatUsd(d.wasted.retryUsd)}` : ''))),
         h('p', { className: 'muted small', id: 'unpriced-note' }, t.unpricedCalls30d > 0
           ? `${formatCount(t.unpricedCalls30d)} calls in the last 30 days have no price (unknown model or no token usage) and are left out of these totals.`
@@ -111,7 +112,7 @@ export function costTab(): TabView<CostData> {
           series: [
             { id: 'spent', label: 'Spent (cumulative)', points: pts.map(x => ({ x: x.t, y: x.spent })) },
             { id: 'projected', label: 'Projected', points: pts.map(x => ({ x: x.t, y: x.projected })), dashed: true },
-            ...(budget !== null ? [{ id: 'budget', label: 'Budget', points: pts.map(x => ({ x: x.t, y: budget })), dashed: true }] : []),
+            ...(budget !== null ? [{ id: 'budget', label: 'Budget', points: pts.map(x => ({ x: x.t, y: budget })), dashed: true, colorVar: '--vscode-charts-red' }] : []),
           ],
         }));
       }

@@ -302,14 +302,15 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
     const c = engine.costSummary(q);
     summary = { calls: c.calls, unpricedCalls: c.unpricedCalls, costUsd: c.costUsd };
     avgCostPerCall = c.avgCostPerCall;
-    wasted = { failedUsd: c.failedCostUsd, failedCalls: c.failedCalls, retryUsd: c.retryCostUsd };
+    wasted = { failedUsd: c.failedCostUsd, failedCalls: c.failedCalls, retryUsd: c.retryCostUsd, totalUsd: c.wastedCostUsd };
   } else {
     const window = engine.window(q);
     summary = { calls: window.calls, unpricedCalls: window.unpricedCalls, costUsd: window.costUsd };
     const failed = engine.window({ ...q, status: 'error' });
     const priced = window.calls - window.unpricedCalls;
     avgCostPerCall = priced > 0 ? window.costUsd / priced : null;
-    wasted = { failedUsd: failed.costUsd, failedCalls: failed.calls, retryUsd: pricing.retryCost?.(q) ?? null };
+    // without the engine's cost summary retries cannot be told apart from failures: the failed calls only
+    wasted = { failedUsd: failed.costUsd, failedCalls: failed.calls, retryUsd: pricing.retryCost?.(q) ?? null, totalUsd: failed.costUsd };
   }
   const costRows = (rows: readonly { key: string; calls: number; costUsd: number; unpricedCalls: number }[]): CostRowView[] =>
     rows.map(r => ({ key: r.key, calls: r.calls, costUsd: r.costUsd, unpricedCalls: r.unpricedCalls }));
