@@ -10,7 +10,6 @@ import { ConfigStore, effectiveTimeZone, type ApiMonitorConfig } from './host/co
 import { AlertManager } from './host/alerts/alertManager';
 import { registerCommands } from './host/commands';
 import { DashboardController } from './host/dashboard/dashboardController';
-import { calculatorRows, makeDashboardPricing, type PricingDeps } from './host/dashboard/pricingAdapter';
 import { ExportCommands } from './host/exportCommands';
 import { LogWatcher } from './host/logWatcher';
 import { COMMANDS, CONTEXT_KEYS, SETTINGS, VIEWS, type ViewId } from './host/registry';
@@ -164,25 +163,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     },
   };
 
-  const pricingDeps: PricingDeps = {
-    engine, pricer: () => pricer, timeZone,
-    budget: () => {
-      const b = config().budget;
-      return b ? { amount: b.amount, period: b.period, warnAt: [...b.warnAt] } : null;
-    },
-  };
-  const dashboardPricing = makeDashboardPricing(pricingDeps, () => engine.dimensions().models);
-  const dashboard = new DashboardController({
-    extensionUri: context.extensionUri, services,
-    pricing: () => dashboardPricing,
-    calculate: input => calculatorRows(pricingDeps, input),
-    dimensions: () => {
-      const d = engine.dimensions();
-      const b = engine.timeBounds();
-      return { endpoints: d.endpoints, models: d.models, firstTs: b?.first ?? null, lastTs: b?.last ?? null,
-        totalCalls: b ? engine.window({ from: b.first, to: b.last + 1 }).calls : 0 };
-    },
-  });
+  // the dashboard builds its pricing (projection, recommendations, savings, calculator) and filter
+  // choices from the services by default
+  const dashboard = new DashboardController({ extensionUri: context.extensionUri, services });
   context.subscriptions.push(dashboard);
 
   // ---- views ----
