@@ -9,7 +9,9 @@ import { MonitorEngine } from '../src/core/monitorEngine';
 import { createPricer } from '../src/core/pricing/pricer';
 import type { QueryFilter } from '../src/core/model';
 import { assembleRealtime, assembleHistory, assembleCost, assembleCache, rangeBounds, previousBounds } from '../src/host/dashboard/assemble';
-import type { DashboardEngine } from '../src/host/dashboard/assemble';
+import type { DashboardEngine, DashboardPricing } from '../src/host/dashboard/assemble';
+import { makeDashboardPricing } from '../src/host/dashboard/pricingAdapter';
+import type { PricingDeps } from '../src/host/dashboard/pricingAdapter';
 import type { DashboardFilter } from '../src/shared/protocol';
 import { csvRows } from '../src/core/export/csv';
 
@@ -30,6 +32,9 @@ function wasmBytes(): Uint8Array {
 
 let cachedWasm: Uint8Array | undefined;
 
+/** The bundled price table, as the extension uses it by default (one instance for ingest and the Cost tab). */
+const PRICER = createPricer({});
+
 export function loadWasm(): Uint8Array {
   return (cachedWasm ??= wasmBytes());
 }
@@ -43,7 +48,7 @@ export async function createEngine(clock: Clock, storeFile?: string): Promise<Mo
     retentionDays: 31,
     timeZone: TIME_ZONE,
     // As the extension runs: calls without a logged cost are priced from the bundled table.
-    pricer: createPricer({}),
+    pricer: PRICER,
     now: () => clock.now,
     log: (m: string) => { if (process.env.BENCH_VERBOSE) process.stderr.write(`[engine] ${m}\n`); },
   });
@@ -55,40 +60,68 @@ export interface PanelTiming {
   totalMs: number;
 }
 
+/** Every engine method a dashboard tab may call (the optional ones when the engine has them). */
+const ENGINE_METHODS = ['window', 'series', 'byEndpoint', 'byModel', 'costTotals', 'costSummary', 'dailyCost', 'costByEndpoint',
+  'costByModel', 'cacheStats', 'tokenUsage', 'duplicateRequests', 'dimensions', 'timeBounds'] as const;
+
+const isFilter = (x: unknown): x is QueryFilter =>
+  typeof x === 'object' && x !== null && typeof (x as QueryFilter).from === 'number' && typeof (x as QueryFilter).to === 'number';
+
 /**
  * Wraps the engine so every query is timed and labelled by the panel that asked for it. The label
- * says the role of the range (the selected range, the previous window, a cost total, a day of the
- * stacked chart, the failed calls) because that is what tells the panels apart.
+ * says the role of the range (the selected range, the previous window, a day, the failed calls)
+ * because that is what tells the panels apart.
  */
-function timedEngine(engine: MonitorEngineApi, tab: string, range: { from: number; to: number }, sink: Map<string, number>): DashboardEngine {
+function timedEngine(engine: MonitorEngine, tab: string, range: { from: number; to: number }, sink: Map<string, number>): DashboardEngine {
   const prev = previousBounds(range);
-  const role = (method: string, f: QueryFilter): string => {
-    const isRange = f.from === range.from && f.to === range.to;
-    const isPrev = f.from === prev.from && f.to === prev.to;
-    if (f.status === 'error') return 'failed calls';
-    if (isRange) return 'range';
-    if (isPrev) return 'previous window';
-    if (method === 'byModel' && f.to - f.from <= DAY + 3_600_000) return 'per day, stacked';
-    if (method === 'window') return 'cost totals: today, 7 d, 30 d, month';
-    return 'other';
+  const role = (f: unknown): string => {
+    if (!isFilter(f)) return '';
+    if (f.status === 'error') return ' (failed calls)';
+    if (f.from === range.from && f.to === range.to) return ' (range)';
+    if (f.from === prev.from && f.to === prev.to) return ' (previous window)';
+    if (f.to - f.from <= DAY + 3_600_000) return ' (one day)';
+    return ' (other range)';
   };
-  const wrap = <T>(method: string, fn: (f: QueryFilter) => T) => (f: QueryFilter): T => {
-    const t0 = performance.now();
-    const r = fn(f);
-    const label = `${tab}: ${method} (${role(method, f)})`;
-    sink.set(label, (sink.get(label) ?? 0) + performance.now() - t0);
-    return r;
+  const out: Record<string, unknown> = {};
+  const e = engine as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const m of ENGINE_METHODS) {
+    if (typeof e[m] !== 'function') continue;
+    out[m] = (...args: unknown[]): unknown => {
+      const t0 = performance.now();
+      const r = e[m].apply(engine, args);
+      const label = `${tab}: ${m}${role(args[0])}`;
+      sink.set(label, (sink.get(label) ?? 0) + performance.now() - t0);
+      return r;
+    };
+  }
+  return out as unknown as DashboardEngine;
+}
+
+/** The pricing side of the Cost and Cache tabs, each function timed as one panel (its engine calls inside). */
+function timedPricing(engine: MonitorEngine, tab: string, sink: Map<string, number>): DashboardPricing {
+  const deps: PricingDeps = {
+    engine: engine as unknown as DashboardEngine,
+    pricer: () => PRICER,
+    // A monthly budget, as a team would set one: the projection then computes the budget status too.
+    budget: () => ({ amount: 1000, period: 'month', warnAt: [50, 80, 100] }),
+    timeZone: () => TIME_ZONE,
   };
-  return {
-    window: wrap('window', f => engine.window(f)),
-    series: wrap('series', f => engine.series(f)),
-    byEndpoint: wrap('byEndpoint', f => engine.byEndpoint(f)),
-    byModel: wrap('byModel', f => engine.byModel(f)),
-  };
+  const p = makeDashboardPricing(deps, () => engine.dimensions().models) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, fn] of Object.entries(p)) {
+    out[k] = (...args: unknown[]): unknown => {
+      const t0 = performance.now();
+      const r = fn(...args);
+      const label = `${tab}: pricing ${k}`;
+      sink.set(label, (sink.get(label) ?? 0) + performance.now() - t0);
+      return r;
+    };
+  }
+  return out as DashboardPricing;
 }
 
 /** The Real-time tab, as the panel assembles it (the first thing the dashboard shows). */
-export function realtimeRefresh(engine: MonitorEngineApi, now: number, range: DashboardFilter['range'] = '24h'): PanelTiming {
+export function realtimeRefresh(engine: MonitorEngine, now: number, range: DashboardFilter['range'] = '24h'): PanelTiming {
   const panels = new Map<string, number>();
   const filter: DashboardFilter = { range };
   const t0 = performance.now();
@@ -96,29 +129,31 @@ export function realtimeRefresh(engine: MonitorEngineApi, now: number, range: Da
   return { panels, totalMs: performance.now() - t0 };
 }
 
-/** Every tab's queries for one range (Alerts excluded: its data is the alert history, not the call store). */
-export function fullRefresh(engine: MonitorEngineApi, now: number, range: DashboardFilter['range']): PanelTiming {
+/**
+ * Every tab's queries for one range, as src/host/dashboard/dashboardController.ts computes them, but
+ * with none of its short-lived caches (the snapshot right after an ingest): the filter meta
+ * (dimensions, time bounds, call count), Real-time, History, Cost (with the projection against a
+ * budget and the recommendations, which the panel may defer to a second snapshot) and Cache.
+ * The Alerts tab is left out: its data is the alert history, not the call store.
+ */
+export function fullRefresh(engine: MonitorEngine, now: number, range: DashboardFilter['range']): PanelTiming {
   const panels = new Map<string, number>();
   const filter: DashboardFilter = { range };
   const b = rangeBounds(filter, now);
   const t0 = performance.now();
+  const meta = timedEngine(engine, 'meta', b, panels);
+  meta.dimensions?.();
+  const tb = meta.timeBounds?.();
+  if (tb) meta.costSummary?.({ from: tb.first, to: tb.last + 1 });
   assembleRealtime(timedEngine(engine, 'realtime', b, panels), filter, now, [], []);
   assembleHistory(timedEngine(engine, 'history', b, panels), filter, now);
-  assembleCost(timedEngine(engine, 'cost', b, panels), filter, now, TIME_ZONE);
-  assembleCache(timedEngine(engine, 'cache', b, panels), filter, now);
-  const e = engine as unknown as Record<string, unknown>;
-  // The filters' choices (endpoint and model lists, first/last call) travel with every snapshot.
-  for (const m of ['dimensions', 'timeBounds']) {
-    if (typeof e[m] !== 'function') continue;
-    const t = performance.now();
-    (e[m] as () => unknown).call(engine);
-    panels.set(`meta: ${m}`, performance.now() - t);
-  }
+  assembleCost(timedEngine(engine, 'cost', b, panels), filter, now, TIME_ZONE, timedPricing(engine, 'cost', panels));
+  assembleCache(timedEngine(engine, 'cache', b, panels), filter, now, timedPricing(engine, 'cache', panels));
   return { panels, totalMs: performance.now() - t0 };
 }
 
 /** All calls in the store (a window over the whole data), for the "no line read twice" checks. */
-export function totalCalls(engine: MonitorEngineApi, endMs: number): number {
+export function totalCalls(engine: MonitorEngine, endMs: number): number {
   return engine.window({ from: 0, to: endMs + 365 * DAY }).calls;
 }
 
