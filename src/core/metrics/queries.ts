@@ -78,6 +78,8 @@ export function seriesStats(ctx: QueryContext, f: QueryFilter): TimeSeries {
   const { bucket, ms } = chooseBucket(f.to - f.from);
   const starts = bucketStarts(f.from, f.to, bucket, ms, ctx.timeZone);
   // Slots are the grain the data is read at: buckets themselves for fixed sizes, hours for local days.
+  // In a zone whose offset is not a whole number of hours (e.g. +05:30) an hour slot straddling local
+  // midnight goes to the day it starts in: totals still sum to the range, a day edge may be off by 30 min.
   const grain = bucket === 'day' ? HOUR_MS : ms;
   const acc = starts.map(() => zeroMeasures());
   for (const [key, m] of aggregate(ctx, f, [], grain)) {
