@@ -57,6 +57,7 @@ const STAGES = [
       // packaging left minified production bundles in dist/: rebuild the development ones (source maps) for the
       // tests that load the extension from the repo
       spawnSync(process.execPath, ['esbuild.mjs', '--no-tests'], { cwd: ROOT, stdio: 'inherit', timeout: 120000 });
+      process.on('exit', () => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
       return r.status === 0 ? { API_MONITOR_VSIX: out } : {};
     } },
 ];
