@@ -39,8 +39,9 @@ CREATE TABLE IF NOT EXISTS hist_day (t INTEGER NOT NULL, e INTEGER NOT NULL, m I
 
 /** The ts index is created after a bulk load (building it once is far cheaper than maintaining it row by row). */
 export const TS_INDEX_SQL = `CREATE INDEX IF NOT EXISTS idx_calls_ts ON calls(ts);
-  CREATE INDEX IF NOT EXISTS idx_calls_err ON calls(ts) WHERE success = 0;`;
-export const DROP_TS_INDEX_SQL = 'DROP INDEX IF EXISTS idx_calls_ts; DROP INDEX IF EXISTS idx_calls_err;';
+  CREATE INDEX IF NOT EXISTS idx_calls_err ON calls(ts) WHERE success = 0;
+  CREATE INDEX IF NOT EXISTS idx_calls_hash ON calls(ts) WHERE request_hash IS NOT NULL;`;
+export const DROP_TS_INDEX_SQL = 'DROP INDEX IF EXISTS idx_calls_ts; DROP INDEX IF EXISTS idx_calls_err; DROP INDEX IF EXISTS idx_calls_hash;';
 
 /** Migrations: MIGRATIONS[v] upgrades a database from version v to v + 1. */
 export const MIGRATIONS: Record<number, (db: Database) => void> = {
