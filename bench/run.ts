@@ -107,6 +107,7 @@ async function main(): Promise<void> {
   const want = (s: string): boolean => !only || only.includes(s);
   const runs = quick ? 3 : 5;
   const started = Date.now();
+  const loadStart = os.loadavg()[0];
   const profile = argv.find(a => a.startsWith('--profile='))?.slice(10) as PhaseName | undefined;
 
   const small = ensureData(DATA_DIR, { calls: 100_000, days: DAYS, seed: SEED }, log);
@@ -366,6 +367,10 @@ async function main(): Promise<void> {
     `- versions: node ${process.version}, sql.js ${sqlJsVersion}, code commit ${gitCommit()}`,
     `- data: ${m.calls.toLocaleString('en-US')} calls over ${m.days} days ending ${new Date(m.endMs).toISOString()}, ${(m.bytes / 1e6).toFixed(0)} MB (${(m.bytes / m.calls).toFixed(0)} bytes/line), seed ${m.seed}, generator v${m.version} (bench/generate.ts)`,
     `- medians of ${runs} runs (each cold measurement in a fresh process) unless n says otherwise; the machine is noisy, so compare ratios within one run`,
+    `- load average (1 min) at the start ${loadStart.toFixed(1)}, at the end ${os.loadavg()[0].toFixed(1)} (on ${cpus.length} cores: above ${cpus.length} means other work shared the CPUs)`,
+    '- "full dashboard refresh" = every query of every tab for one range, as src/host/dashboard/dashboardController.ts makes them (filter meta, Real-time, History, Cost with projection against a monthly budget and recommendations, Cache with savings), without the controller\'s short-lived caches: the snapshot right after an ingest. "panel" rows are the single calls inside it (summed when a tab calls the same query more than once). The Alerts tab reads the alert history, not the call store, and is left out.',
+    '- appends: 1,000 generated lines appended to a tailed file, then `engine.ingestFiles([thatFile])` (the watcher\'s own delay is not included); "refreshed panel data" adds the Real-time tab\'s queries',
+    '- where the time goes, with the functions to fix: bench/FINDINGS.md',
     '',
   ];
   const md = [...header, tableMarkdown(rows), '', ...extra.map(e => `- ${e}`), ...notes.map(e => `- note: ${e}`), '',
