@@ -151,7 +151,8 @@ describe('ingest: OTLP/JSON', () => {
       assert.deepStrictEqual(r.records.map(x => x.ts), [T0, T0 + 500, T0 + 10_000]);
       // 1741082401250000000 - 1741082400000000000 ns = 1250 ms; 25,500,000 ns = 25.5 ms; end before start = null
       assert.deepStrictEqual(r.records.map(x => x.latency_ms), [1250, 25.5, null]);
-      assert.deepStrictEqual(r.records.map(x => x.endpoint), ['chat gpt-4o-2024-08-06', '/api/items', 'anthropic.messages']);
+      // the endpoint is named by the requested model (gpt-4o), not the dated response model, so one endpoint stays one
+      assert.deepStrictEqual(r.records.map(x => x.endpoint), ['chat gpt-4o', '/api/items', 'anthropic.messages']);
       assert.deepStrictEqual(r.records.map(x => [x.input_tokens, x.output_tokens, x.cache_read_tokens, x.reasoning_tokens]),
         [[1000, 200, 600, 50], [null, null, 0, 0], [300, 0, 0, 0]]);
       assert.deepStrictEqual(r.records.map(x => x.success), [true, true, false]);
@@ -236,6 +237,12 @@ describe('ingest: field mapping and aliases', () => {
     const line = JSON.stringify({ ts: 1, meta: { when: '2025-03-04T10:00:00Z', op: '/mapped', ms: 42 }, endpoint: '/alias' });
     const r = parseText(line, 'x.jsonl', { fieldMapping: { ts: 'meta.when', endpoint: 'meta.op', latency_ms: 'meta.ms' } });
     assert.deepStrictEqual(r.records.map(x => [x.ts, x.endpoint, x.latency_ms]), [[T0, '/mapped', 42]]);
+  });
+  it('a record without the mapped path falls back to the usual names (one mapping, several logs)', () => {
+    const line = JSON.stringify({ timestamp: '2025-03-04T10:00:00Z', endpoint: '/alias', latency_ms: 7 });
+    const r = parseText(line, 'x.jsonl', { fieldMapping: { ts: 'meta.when', endpoint: 'meta.op', latency_ms: 'meta.ms' } });
+    // none of meta.* exists: timestamp/endpoint/latency_ms are read as without a mapping
+    assert.deepStrictEqual(r.records.map(x => [x.ts, x.endpoint, x.latency_ms]), [[T0, '/alias', 7]]);
   });
   it('status words, success/ok booleans and error fields', () => {
     const lines = [

@@ -166,7 +166,9 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 function pick(o: Record<string, unknown>, m: Map<string, string[]> | null, field: string, key: string | null): unknown {
-  if (m !== null) { const path = m.get(field); if (path) return getPath(o, path); }
+  // a mapped path wins; when this record does not have it, the usual names still apply, so a mapping
+  // written for one log does not make every other log unreadable
+  if (m !== null) { const path = m.get(field); if (path) { const v = getPath(o, path); if (v !== undefined) return v; } }
   return key === null ? undefined : o[key];
 }
 function getPath(o: unknown, path: string[]): unknown {
@@ -348,8 +350,9 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
 
   // latency: an explicit duration wins; else end - start
   const mappedLat = m?.get('latency_ms');
-  if (mappedLat) {
-    const n = num(getPath(o, mappedLat));
+  const mappedLatRaw = mappedLat ? getPath(o, mappedLat) : undefined;
+  if (mappedLatRaw !== undefined) {
+    const n = num(mappedLatRaw);
     rec.latency_ms = n >= 0 ? n : null;
   } else if (p.latency) {
     const n = num(o[p.latency[0]]);
@@ -368,7 +371,8 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
     if (t === t && t >= ts) rec.ttft_ms = t - ts;
   }
   const mappedTtft = m?.get('ttft_ms');
-  if (mappedTtft) { const n = num(getPath(o, mappedTtft)); rec.ttft_ms = n >= 0 ? n : null; }
+  const mappedTtftRaw = mappedTtft ? getPath(o, mappedTtft) : undefined;
+  if (mappedTtftRaw !== undefined) { const n = num(mappedTtftRaw); rec.ttft_ms = n >= 0 ? n : null; }
 
   // status and success
   let code: number | null = null;

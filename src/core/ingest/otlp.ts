@@ -58,7 +58,10 @@ export function mapSpan(span: unknown, resource: Attrs, ctx: MapContext): CallRe
   rec.status_code = Number.isInteger(code) && code >= 0 ? code : null;
   const route = endpointOf(firstAttr(a, ['http.route', 'url.path', 'url.full', 'http.target', 'http.url']));
   const op = str(a.get('gen_ai.operation.name'));
-  rec.endpoint = route ?? (op ? (model ? `${op} ${model}` : op) : str(s.name) ?? '(unknown)');
+  // name by the requested model: the response model carries a date suffix (gpt-4o-2024-08-06) that
+  // would split one endpoint in two
+  const reqModel = str(a.get('gen_ai.request.model')) ?? model;
+  rec.endpoint = route ?? (op ? (reqModel ? `${op} ${reqModel}` : op) : str(s.name) ?? '(unknown)');
 
   const status = s.status as Record<string, unknown> | undefined;
   const sc = status && typeof status === 'object' ? status.code : undefined;
