@@ -3,6 +3,7 @@
 import type { SqlValue } from 'sql.js';
 import type { QueryFilter } from '../model';
 import type { CallStore } from '../store/callStore';
+import { R_COLS, R_COST, R_CR, R_CW, R_CW1H, R_E, R_IN, R_LAT, R_M, R_OUT, R_P, R_RC, R_REAS, R_RETRY, R_S } from '../store/callStore';
 import { DAY_MS, HOUR_MS, MEASURES, MINUTE_MS, latencyBucket } from '../store/rollups';
 import { ExactDist, HistDist, LatencyDist } from './percentile';
 
@@ -106,6 +107,73 @@ export function zeroMeasures(): number[] {
   return new Array<number>(NM).fill(0);
 }
 
+const DIM_COL: Record<Dim, number> = { e: R_E, m: R_M, p: R_P };
+/** Two dimension ids as one number (ids stay far below 2^26). */
+const DIM_SHIFT = 67_108_864;
+
+/**
+ * Rows of [a, b) matching the filter from the store's in-memory recent rows, grouped like the raw SQL
+ * (key = optional `${slot}|` then dimension ids joined by ','): make(key) creates a group once,
+ * each(group, rows, offset) sees every row. Returns false when [a, b) is older than those rows
+ * (the caller reads the table instead).
+ */
+export function scanRecent<T>(ctx: QueryContext, f: QueryFilter, a: number, b: number, dims: Dim[], grain: number | undefined,
+  latencyOnly: boolean, make: (key: string) => T, each: (g: T, rows: Float64Array, o: number) => void): boolean {
+  if (dims.length > 2) return false;
+  const rec = ctx.store.recentRows();
+  if (a < rec.from) return false;
+  const id = (kind: 'endpoint' | 'model' | 'provider', name: string | undefined): number => (name === undefined ? -1 : ctx.store.dimId(kind, name) ?? -2);
+  const eId = id('endpoint', f.endpoint), mId = id('model', f.model), pId = id('provider', f.provider);
+  if (eId === -2 || mId === -2 || pId === -2) return true;
+  const wantS = f.status === 'ok' ? 1 : f.status === 'error' ? 0 : -1;
+  const c0 = dims.length > 0 ? DIM_COL[dims[0]] : -1, c1 = dims.length > 1 ? DIM_COL[dims[1]] : -1;
+  const groups = new Map<number, Map<number, T>>();
+  const rows = rec.rows;
+  let lastSlot = NaN, lastDk = NaN;
+  let last: T | undefined;
+  for (let i = 0, o = 0; i < rec.n; i++, o += R_COLS) {
+    const ts = rows[o];
+    if (ts < a || ts >= b) continue;
+    if ((eId >= 0 && rows[o + R_E] !== eId) || (mId >= 0 && rows[o + R_M] !== mId) || (pId >= 0 && rows[o + R_P] !== pId)) continue;
+    if ((wantS >= 0 && rows[o + R_S] !== wantS) || (latencyOnly && rows[o + R_LAT] !== rows[o + R_LAT])) continue;
+    const slot = grain === undefined ? 0 : ts - (ts % grain);
+    const dk = c0 < 0 ? 0 : c1 < 0 ? rows[o + c0] : rows[o + c0] * DIM_SHIFT + rows[o + c1];
+    if (slot !== lastSlot || dk !== lastDk || last === undefined) {
+      let inner = groups.get(slot);
+      if (!inner) { inner = new Map(); groups.set(slot, inner); }
+      let g = inner.get(dk);
+      if (g === undefined) {
+        const ids = c0 < 0 ? '' : c1 < 0 ? `${rows[o + c0]}` : `${rows[o + c0]},${rows[o + c1]}`;
+        g = make((grain === undefined ? '' : `${slot}|`) + ids);
+        inner.set(dk, g);
+      }
+      lastSlot = slot; lastDk = dk; last = g;
+    }
+    each(last, rows, o);
+  }
+  return true;
+}
+
+/** One recent row's measures added to acc, as RAW_MEASURES sums them (NaN = null). */
+function addRecentRow(acc: number[], r: Float64Array, o: number): void {
+  const lat = r[o + R_LAT], rc = r[o + R_RC], input = r[o + R_IN], out = r[o + R_OUT], cost = r[o + R_COST], retry = r[o + R_RETRY];
+  const priced = cost === cost;
+  const c = priced ? cost : 0;
+  acc[0]++;
+  if (lat === lat) { acc[1]++; acc[2] += lat; }
+  if (rc === rc) { acc[3]++; if (rc === 1) acc[4]++; }
+  if (input === input) { acc[5]++; acc[6] += input; }
+  if (out === out) acc[7] += out;
+  acc[8] += r[o + R_CR]; acc[9] += r[o + R_CW]; acc[10] += r[o + R_CW1H]; acc[11] += r[o + R_REAS];
+  acc[12] += c;
+  if (!priced) acc[13]++;
+  if (retry > 0) { acc[14]++; acc[15] += c; }
+  if (rc !== 1) { acc[16]++; acc[17] += c; if (!priced) acc[18]++; }
+  const failed = r[o + R_S] === 0;
+  if (failed) acc[ERRORS]++;
+  if (failed || retry > 0) acc[WASTED] += c;
+}
+
 function addInto(map: Map<string, number[]>, key: string, row: SqlValue[], offset: number): void {
   let acc = map.get(key);
   if (!acc) { acc = zeroMeasures(); map.set(key, acc); }
@@ -184,6 +252,20 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
     }
   }
   for (const [a, b] of split.raw) {
+    // Each span summed on its own first, then added, as the SQL path adds its totals.
+    const part = new Map<string, number[]>();
+    if (scanRecent(ctx, filter, a, b, dims, grain, false, key => {
+      const acc = zeroMeasures();
+      part.set(key, acc);
+      return acc;
+    }, addRecentRow)) {
+      for (const [key, m] of part) {
+        let acc = out.get(key);
+        if (!acc) { acc = zeroMeasures(); out.set(key, acc); }
+        for (let i = 0; i < NM; i++) acc[i] += m[i];
+      }
+      continue;
+    }
     const cols = keyCols(slotRaw, rawKey);
     const sel = cols.length ? `${cols.join(', ')}, ` : '';
     const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
@@ -203,6 +285,11 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   const keyOf = (r: SqlValue[], n: number, hasSlot: boolean): string =>
     (hasSlot ? `${Number(r[0])}|` : '') + r.slice(hasSlot ? 1 : 0, n).map(v => Number(v)).join(',');
   const rawRows = (a: number, b: number, each: (key: string, v: number) => void): void => {
+    let curKey = '';
+    if (scanRecent(ctx, filter, a, b, dims, grain, true, key => key, (key, rows, o) => {
+      curKey = key;
+      each(curKey, rows[o + R_LAT]);
+    })) return;
     const sel = rawCols.length ? `${rawCols.join(', ')}, ` : '';
     const st = ctx.store.db.prepare(`SELECT ${sel}c.latency_ms FROM calls c ${ctx.store.tsIndexHint}
       WHERE c.ts >= ? AND c.ts < ? AND c.latency_ms IS NOT NULL${cf.raw}`);

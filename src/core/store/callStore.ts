@@ -54,6 +54,22 @@ export function rowToRecord(r: SqlValue[]): StoredCall & { source_id: number; lo
   };
 }
 
+/** Column offsets of one row in RecentRows.rows (NaN stands for null). */
+export const R_TS = 0, R_E = 1, R_M = 2, R_P = 3, R_S = 4, R_LAT = 5, R_RC = 6, R_IN = 7, R_OUT = 8, R_CR = 9, R_CW = 10,
+  R_CW1H = 11, R_REAS = 12, R_COST = 13, R_RETRY = 14;
+export const R_COLS = 15;
+/**
+ * Raw rows this far behind the newest call are also kept in memory: 24 h windows (exact percentiles)
+ * and the previous 24 h, and the ragged edges of recent ranges, then never read rows through sql.js
+ * (a table seek plus step()/get() per row: ~50x slower than a scan of a typed array).
+ */
+export const RECENT_MS = 49 * 3_600_000;
+/** Rows fall out of memory in steps of this much (no copy per insert). */
+const RECENT_SLACK_MS = 12 * 3_600_000;
+
+/** The recent raw rows: every stored call with ts >= from, row-major, R_COLS numbers per row. */
+export interface RecentRows { from: number; n: number; rows: Float64Array }
+
 export interface StoreOptions {
   wasmBinary: Uint8Array;
   /** persist here; undefined = memory only */
@@ -93,6 +109,8 @@ export class CallStore {
   private hourModelMem: Map<number, Map<number, number[]>> | null = null;
   /** In-memory mirror of hist_day: day -> "e,m,b" -> [e, m, b, n] (loaded on first use). */
   private histDayMem: Map<number, Map<string, number[]>> | null = null;
+  /** In-memory copy of the recent raw rows (loaded on first use). */
+  private recent: (RecentRows & { max: number }) | null = null;
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -190,6 +208,54 @@ export class CallStore {
     this.hourTotalsMem = null;
     this.histDayMem = null;
     this.hourModelMem = null;
+    this.recent = null;
+  }
+
+  /** The recent raw rows (see RECENT_MS), loaded from the table on first use. */
+  recentRows(): RecentRows {
+    if (this.recent) return this.recent;
+    const maxV = this.one(`SELECT max(ts) FROM calls`)[0];
+    const max = maxV === null || maxV === undefined ? -Infinity : Number(maxV);
+    const rec = { from: max - RECENT_MS, max, n: 0, rows: new Float64Array(R_COLS * 1024) };
+    this.recent = rec;
+    if (max === -Infinity) return rec;
+    const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit, input_tokens,
+      output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd, retry_count
+      FROM calls ${this.tsIndexHint} WHERE ts >= ?`);
+    try {
+      st.bind([rec.from]);
+      while (st.step()) {
+        const r = st.get();
+        const o = this.recentSlot(rec);
+        for (let i = 0; i < R_COLS; i++) rec.rows[o + i] = r[i] === null ? NaN : Number(r[i]);
+      }
+    } finally { st.free(); }
+    return rec;
+  }
+
+  /** Offset of a new row at the end of rec (grown by doubling). */
+  private recentSlot(rec: RecentRows): number {
+    if ((rec.n + 1) * R_COLS > rec.rows.length) {
+      const grown = new Float64Array(rec.rows.length * 2);
+      grown.set(rec.rows);
+      rec.rows = grown;
+    }
+    return rec.n++ * R_COLS;
+  }
+
+  /** Moves the recent window forward once the newest call ran RECENT_SLACK_MS past it. */
+  private trimRecent(rec: RecentRows & { max: number }): void {
+    if (rec.max - RECENT_MS - rec.from < RECENT_SLACK_MS) return;
+    const from = rec.max - RECENT_MS;
+    const rows = rec.rows;
+    let w = 0;
+    for (let i = 0, o = 0; i < rec.n; i++, o += R_COLS) {
+      if (rows[o] < from) continue;
+      if (w !== o) rows.copyWithin(w, o, o + R_COLS);
+      w += R_COLS;
+    }
+    rec.n = w / R_COLS;
+    rec.from = from;
   }
 
   /** Calls, cost and unpriced calls per (hour, model id) of [from, to), from an in-memory mirror of roll_hour. */
@@ -359,6 +425,7 @@ export class CallStore {
     let inserted = 0;
     const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
     const single = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES (${new Array(NCOL).fill('?').join(',')})`);
+    const recent = this.recent;
     this.db.exec('BEGIN');
     try {
       for (const r of records) {
@@ -387,6 +454,15 @@ export class CallStore {
         flat[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); flat[j++] = b(r.cost_estimated);
         flat[j++] = r.price_version; flat[j++] = b(r.batch); flat[j++] = r.request_hash; flat[j++] = b(r.zone_assumed);
         delta.add({ ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
+        if (recent && ts >= recent.from) {
+          const o = this.recentSlot(recent);
+          const row = recent.rows;
+          row[o] = ts; row[o + R_E] = e; row[o + R_M] = m; row[o + R_P] = p; row[o + R_S] = b(r.success);
+          row[o + R_LAT] = latency ?? NaN; row[o + R_RC] = rc ?? NaN; row[o + R_IN] = input ?? NaN; row[o + R_OUT] = output ?? NaN;
+          row[o + R_CR] = cr; row[o + R_CW] = cw; row[o + R_CW1H] = cw1h; row[o + R_REAS] = reas; row[o + R_COST] = cost ?? NaN;
+          row[o + R_RETRY] = retry;
+          if (ts > recent.max) recent.max = ts;
+        }
         inserted++;
         if (++rowsInFlat === MULTI_ROWS) {
           multi.run(flat);
@@ -401,6 +477,7 @@ export class CallStore {
       this.dropMirrors();
       throw e;
     }
+    if (recent) this.trimRecent(recent);
     return inserted;
   }
 
@@ -411,6 +488,7 @@ export class CallStore {
       input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd,
       retry_count FROM calls WHERE source_id = ?`);
     let n = 0;
+    this.recent = null;
     try {
       st.bind([sourceId]);
       while (st.step()) { delta.add(rollRow(st.get()), -1); n++; }
@@ -470,6 +548,7 @@ export class CallStore {
     afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
+    this.recent = null;
     let changed = 0;
     let lastId = afterId;
     let rows = 0;
