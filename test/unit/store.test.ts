@@ -278,6 +278,36 @@ describe('store and metrics', function () {
     assert.deepStrictEqual(starts.map(t => new Date(t).toISOString()), ['2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z']);
   });
 
+  it('recent raw rows kept in memory follow inserts, move forward with the newest call, and reload after a delete', () => {
+    const sid = store.sourceId('a');
+    store.insert(sid, fiveCalls());
+    const r = { from: T0, to: T0 + HOUR };
+    // first query loads the rows of the 49 h before the newest call (T0 + 4 min)
+    assert.strictEqual(windowStats(ctx, r).calls, 5);
+    assert.strictEqual(store.recentRows().from, T0 + 4 * MIN - 49 * HOUR);
+    assert.strictEqual(store.recentRows().n, 5);
+    store.insert(sid, [rec(T0 + 10 * MIN, '/chat', { latency_ms: 500, cost_usd: 0.04, cost_source: 'computed', success: false, retry_count: 2 })]);
+    assert.strictEqual(store.recentRows().n, 6);
+    const w = windowStats(ctx, r);
+    assert.strictEqual(w.calls, 6);
+    assert.strictEqual(w.errors, 3);
+    assert.strictEqual(w.latency.p95, 500); // 100..500: rank ceil(0.95 * 5) = 5
+    assert.ok(Math.abs(w.costUsd - (0.01 + 0.02 + 0.005 + 0.04)) < 1e-12);
+    const chat = byEndpoint(ctx, r).find(e => e.key === '/chat')!;
+    assert.deepStrictEqual([chat.calls, chat.errors, chat.avgLatency, chat.p95], [4, 2, (100 + 200 + 300 + 500) / 4, 500]);
+    // a call 3 days later: the window moves to its 49 h (3 d - 49 h = 23 h after T0), the first six leave memory
+    store.insert(sid, [rec(T0 + 3 * DAY, '/chat', { latency_ms: 7 })]);
+    assert.strictEqual(store.recentRows().from, T0 + 3 * DAY - 49 * HOUR);
+    assert.strictEqual(store.recentRows().n, 1);
+    // ...and are read from the table again, same figures
+    const again = windowStats(ctx, r);
+    assert.deepStrictEqual([again.calls, again.errors, again.latency.p95], [6, 3, 500]);
+    assert.strictEqual(windowStats(ctx, { from: T0 + 3 * DAY - MIN, to: T0 + 3 * DAY + MIN }).latency.p50, 7);
+    store.deleteSource(sid);
+    assert.strictEqual(windowStats(ctx, { from: T0 + 3 * DAY - MIN, to: T0 + 3 * DAY + MIN }).calls, 0);
+    assert.strictEqual(store.recentRows().n, 0);
+  });
+
   it('deleteSource removes raw rows and their share of the rollups', () => {
     const a = store.sourceId('a'), b = store.sourceId('b');
     const start = Date.UTC(2026, 0, 1);
