@@ -72,10 +72,33 @@ async function showTab(wv, id) {
   await wv.locator(`body[data-tab="${id}"][aria-busy="false"]`).waitFor({ timeout: 15000 });
 }
 
-/** Pick an option of a vscode-single-select the way a user does: open it, click the option. */
+/**
+ * Pick an option of a vscode-single-select the way a user does: open it, click the option. The filter bar is
+ * rebuilt when a read adds endpoints or models, which closes an open list: then open it again.
+ */
 async function pick(wv, selectId, label) {
-  await wv.locator(`vscode-single-select#${selectId}`).click();
-  await wv.locator(`vscode-single-select#${selectId} .options li`, { hasText: label }).first().click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await wv.locator(`vscode-single-select#${selectId}`).click({ timeout: 10000 });
+      await wv.locator(`vscode-single-select#${selectId} .options li`, { hasText: label }).first().click({ timeout: 5000 });
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+}
+
+/** Wait until the store stops growing (the first read of the logs is over): "N calls stored" holds for 3 s. */
+async function ingestSettles(wv, timeout = 120000) {
+  const t0 = Date.now();
+  let last = null, since = Date.now();
+  while (Date.now() - t0 < timeout) {
+    const m = /([\d,]+) calls stored/.exec((await wv.locator('#status-line').textContent().catch(() => '')) || '');
+    const n = m ? Number(m[1].replace(/,/g, '')) : null;
+    if (n !== last) { last = n; since = Date.now(); } else if (n && Date.now() - since >= 3000) return n;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  return last;
 }
 
 const TABS = ['realtime', 'history', 'cost', 'cache', 'alerts'];
@@ -217,8 +240,8 @@ if (require.main !== module && typeof describe === "function") describe('dashboa
         ? { theme: 'dark', devPath: null, installVsix: vsix(), workspace: ws }
         : { theme: 'Default Light+', workspace: ws });
       const wv = await openDashboard(wb);
-      // let the first read of the 30 days finish (its progress toast goes away), then look at the last 24 hours
-      await wb.page.locator('.notification-toast', { hasText: 'reading logs' }).waitFor({ state: 'detached', timeout: 120000 }).catch(() => {});
+      // let the first read of the 30 days finish, then look at the last 24 hours
+      await ingestSettles(wv);
       await pick(wv, 'f-range', 'Last 24 hours');
       await wv.locator('body[data-tab="realtime"][aria-busy="false"]').waitFor({ timeout: 30000 });
       // 30 days of example calls: the last 24 hours hold hundreds of them
