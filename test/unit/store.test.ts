@@ -308,6 +308,17 @@ describe('store and metrics', function () {
     assert.strictEqual(store.recentRows().n, 0);
   });
 
+  it('recent rows inserted out of order are found by a ts range', () => {
+    const sid = store.sourceId('a');
+    store.insert(sid, fiveCalls());
+    assert.strictEqual(windowStats(ctx, { from: T0, to: T0 + HOUR }).calls, 5); // loads the recent rows
+    store.insert(sid, [rec(T0 + 30 * MIN, '/a', { latency_ms: 9 }), rec(T0 + 90 * 1000, '/a', { latency_ms: 50 })]);
+    // [T0 + 1 min, T0 + 2 min) holds T0 + 1 min (200 ms) and the late T0 + 90 s (50 ms): p50 rank 1 = 50
+    const w = windowStats(ctx, { from: T0 + MIN, to: T0 + 2 * MIN });
+    assert.deepStrictEqual([w.calls, w.latency.p50, w.latency.p99], [2, 50, 200]);
+    assert.strictEqual(windowStats(ctx, { from: T0 + 29 * MIN, to: T0 + 31 * MIN }).latency.p50, 9);
+  });
+
   it('deleteSource removes raw rows and their share of the rollups', () => {
     const a = store.sourceId('a'), b = store.sourceId('b');
     const start = Date.UTC(2026, 0, 1);

@@ -131,9 +131,15 @@ export function scanRecent<T>(ctx: QueryContext, f: QueryFilter, a: number, b: n
   const rows = rec.rows;
   let lastSlot = NaN, lastDk = NaN;
   let last: T | undefined;
-  for (let i = 0, o = 0; i < rec.n; i++, o += R_COLS) {
+  // rows are in ts order: binary search for the first row at or after a, stop at b
+  let lo = 0, hi = rec.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid * R_COLS] < a) lo = mid + 1; else hi = mid;
+  }
+  for (let o = lo * R_COLS, end = rec.n * R_COLS; o < end; o += R_COLS) {
     const ts = rows[o];
-    if (ts < a || ts >= b) continue;
+    if (ts >= b) break;
     if ((eId >= 0 && rows[o + R_E] !== eId) || (mId >= 0 && rows[o + R_M] !== mId) || (pId >= 0 && rows[o + R_P] !== pId)) continue;
     if ((wantS >= 0 && rows[o + R_S] !== wantS) || (latencyOnly && rows[o + R_LAT] !== rows[o + R_LAT])) continue;
     const slot = grain === undefined ? 0 : ts - (ts % grain);

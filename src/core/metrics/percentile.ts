@@ -19,14 +19,32 @@ export interface LatencyDist {
 
 export class ExactDist implements LatencyDist {
   readonly approx = false;
-  private values: number[] = [];
+  // a typed array: its sort() is numeric without a comparator call per step (5-10x faster on 70k values)
+  private values = new Float64Array(16);
+  private count = 0;
   private sorted = true;
-  add(v: number): void { this.values.push(v); this.sorted = false; }
-  merge(o: ExactDist): void { for (const v of o.values) this.values.push(v); this.sorted = false; }
-  get n(): number { return this.values.length; }
+  add(v: number): void {
+    if (this.count === this.values.length) this.grow(this.count + 1);
+    this.values[this.count++] = v;
+    this.sorted = false;
+  }
+  merge(o: ExactDist): void {
+    this.grow(this.count + o.count);
+    this.values.set(o.values.subarray(0, o.count), this.count);
+    this.count += o.count;
+    this.sorted = false;
+  }
+  private grow(need: number): void {
+    if (need <= this.values.length) return;
+    const next = new Float64Array(Math.max(need, this.values.length * 2));
+    next.set(this.values.subarray(0, this.count));
+    this.values = next;
+  }
+  get n(): number { return this.count; }
   quantile(p: number): number | null {
-    if (!this.sorted) { this.values.sort((a, b) => a - b); this.sorted = true; }
-    return nearestRank(this.values, p);
+    const v = this.values.subarray(0, this.count);
+    if (!this.sorted) { v.sort(); this.sorted = true; }
+    return nearestRank(v, p);
   }
 }
 
@@ -35,8 +53,10 @@ export class HistDist implements LatencyDist {
   readonly approx = true;
   private counts = new Map<number, number>();
   private total = 0;
+  private keys: number[] | null = null;
   add(bucket: number, count: number): void {
     if (count <= 0) return;
+    this.keys = null;
     this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + count);
     this.total += count;
   }
@@ -46,7 +66,9 @@ export class HistDist implements LatencyDist {
     if (this.total === 0) return null;
     const rank = Math.min(this.total, Math.max(1, Math.ceil((p / 100) * this.total)));
     let seen = 0;
-    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
+    // sorted once for the p50 / p95 / p99 asked in a row
+    this.keys ??= [...this.counts.keys()].sort((x, y) => x - y);
+    for (const b of this.keys) {
       seen += this.counts.get(b)!;
       if (seen >= rank) return bucketValue(b);
     }

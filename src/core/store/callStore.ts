@@ -67,8 +67,9 @@ export const RECENT_MS = 49 * 3_600_000;
 /** Rows fall out of memory in steps of this much (no copy per insert). */
 const RECENT_SLACK_MS = 12 * 3_600_000;
 
-/** The recent raw rows: every stored call with ts >= from, row-major, R_COLS numbers per row. */
+/** The recent raw rows: every stored call with ts >= from, row-major, R_COLS numbers per row, in ts order. */
 export interface RecentRows { from: number; n: number; rows: Float64Array }
+type RecentState = RecentRows & { max: number; sorted: boolean };
 
 export interface StoreOptions {
   wasmBinary: Uint8Array;
@@ -110,7 +111,7 @@ export class CallStore {
   /** In-memory mirror of hist_day: day -> "e,m,b" -> [e, m, b, n] (loaded on first use). */
   private histDayMem: Map<number, Map<string, number[]>> | null = null;
   /** In-memory copy of the recent raw rows (loaded on first use). */
-  private recent: (RecentRows & { max: number }) | null = null;
+  private recent: RecentState | null = null;
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -213,10 +214,13 @@ export class CallStore {
 
   /** The recent raw rows (see RECENT_MS), loaded from the table on first use. */
   recentRows(): RecentRows {
-    if (this.recent) return this.recent;
+    if (this.recent) {
+      if (!this.recent.sorted) sortRecent(this.recent);
+      return this.recent;
+    }
     const maxV = this.one(`SELECT max(ts) FROM calls`)[0];
     const max = maxV === null || maxV === undefined ? -Infinity : Number(maxV);
-    const rec = { from: max - RECENT_MS, max, n: 0, rows: new Float64Array(R_COLS * 1024) };
+    const rec: RecentState = { from: max - RECENT_MS, max, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true };
     this.recent = rec;
     if (max === -Infinity) return rec;
     const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit, input_tokens,
@@ -228,8 +232,10 @@ export class CallStore {
         const r = st.get();
         const o = this.recentSlot(rec);
         for (let i = 0; i < R_COLS; i++) rec.rows[o + i] = r[i] === null ? NaN : Number(r[i]);
+        if (o > 0 && rec.rows[o] < rec.rows[o - R_COLS]) rec.sorted = false;
       }
     } finally { st.free(); }
+    if (!rec.sorted) sortRecent(rec);
     return rec;
   }
 
@@ -244,7 +250,7 @@ export class CallStore {
   }
 
   /** Moves the recent window forward once the newest call ran RECENT_SLACK_MS past it. */
-  private trimRecent(rec: RecentRows & { max: number }): void {
+  private trimRecent(rec: RecentState): void {
     if (rec.max - RECENT_MS - rec.from < RECENT_SLACK_MS) return;
     const from = rec.max - RECENT_MS;
     const rows = rec.rows;
@@ -457,6 +463,7 @@ export class CallStore {
         if (recent && ts >= recent.from) {
           const o = this.recentSlot(recent);
           const row = recent.rows;
+          if (o > 0 && ts < row[o - R_COLS]) recent.sorted = false;
           row[o] = ts; row[o + R_E] = e; row[o + R_M] = m; row[o + R_P] = p; row[o + R_S] = b(r.success);
           row[o + R_LAT] = latency ?? NaN; row[o + R_RC] = rc ?? NaN; row[o + R_IN] = input ?? NaN; row[o + R_OUT] = output ?? NaN;
           row[o + R_CR] = cr; row[o + R_CW] = cw; row[o + R_CW1H] = cw1h; row[o + R_REAS] = reas; row[o + R_COST] = cost ?? NaN;
@@ -650,6 +657,18 @@ export class CallStore {
     this.stmts.clear();
     this.db.close();
   }
+}
+
+/** Puts the recent rows in ts order (after an out-of-order insert; rare, so done at the next read). */
+function sortRecent(rec: RecentState): void {
+  const n = rec.n, rows = rec.rows;
+  const order = Array.from({ length: n }, (_, i) => i);
+  // equal ts keep insertion order, as the ts index keeps rowid order
+  order.sort((x, y) => rows[x * R_COLS] - rows[y * R_COLS] || x - y);
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < n; i++) out.set(rows.subarray(order[i] * R_COLS, order[i] * R_COLS + R_COLS), i * R_COLS);
+  rec.rows = out;
+  rec.sorted = true;
 }
 
 function addHourModel(mem: Map<number, Map<number, number[]>>, t: number, m: number, calls: number, cost: number, unpriced: number): void {
