@@ -6,6 +6,8 @@ import { CallStore, StoredCall } from '../../src/core/store/callStore';
 import type { QueryContext } from '../../src/core/metrics/aggregate';
 import { cacheStats, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from '../../src/core/metrics/cost';
 import { startOfDay, startOfMonth } from '../../src/core/metrics/timeZone';
+import { ExactDist, HistDist } from '../../src/core/metrics/percentile';
+import { latencyBucket } from '../../src/core/store/rollups';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
 const Z = (mo: number, d: number, h: number, mi = 0): number => Date.UTC(2026, mo, d, h, mi);
@@ -128,5 +130,37 @@ describe('cost and cache aggregates', function () {
     const t = tokenUsage(ctx, { from: Date.UTC(2025, 11, 1), to: NOW + 1 });
     const am1 = t.find(r => r.endpoint === '/a' && r.model === 'm1')!;
     assert.deepStrictEqual([am1.calls, am1.usageCalls, am1.inputTokens, am1.costUsd, am1.unpricedCalls], [3, 1, 400, 17, 1]);
+  });
+});
+
+describe('latency distributions', () => {
+  it('histogram: zero bucket first, usual buckets, absurd latencies last; merge adds counts', () => {
+    const h = new HistDist();
+    h.add(latencyBucket(0), 1); // ZERO_BUCKET, representative 0
+    h.add(latencyBucket(100), 2); // round(ln(100) * 32) = round(147.4) = 147
+    const far = new HistDist();
+    far.add(latencyBucket(1e9), 1); // round(ln(1e9) * 32) = 663, outside the dense ±512 range
+    h.merge(far);
+    assert.strictEqual(h.n, 4);
+    assert.strictEqual(h.quantile(25), 0); // rank ceil(1) = 1: the zero bucket
+    assert.strictEqual(h.quantile(50), Math.exp(147 / 32)); // rank 2: 98.8 ms, within 1.57 % of 100
+    assert.ok(Math.abs(h.quantile(50)! - 100) / 100 < 0.0157);
+    assert.strictEqual(h.quantile(75), Math.exp(147 / 32)); // rank 3
+    assert.strictEqual(h.quantile(100), Math.exp(663 / 32)); // rank 4
+    assert.strictEqual(new HistDist().quantile(50), null);
+  });
+
+  it('exact: nearest rank over added and merged values, in any order', () => {
+    const a = new ExactDist(), b = new ExactDist();
+    for (const v of [40, 10, 30]) a.add(v);
+    for (let i = 0; i < 20; i++) b.add(1000 + i); // forces the buffer to grow past 16
+    a.merge(b);
+    assert.strictEqual(a.n, 23);
+    assert.strictEqual(a.quantile(1), 10); // rank ceil(0.23) = 1
+    assert.strictEqual(a.quantile(10), 40); // rank ceil(2.3) = 3 -> 10, 30, 40
+    assert.strictEqual(a.quantile(50), 1008); // rank ceil(11.5) = 12 -> 9th of 1000.. = 1008
+    assert.strictEqual(a.quantile(100), 1019);
+    a.add(5);
+    assert.strictEqual(a.quantile(1), 5); // re-sorted after a later add
   });
 });
