@@ -121,6 +121,7 @@ describe('MonitorEngine', function () {
     const batch = (i: number): ReaderBatch => ({ path: 'p', format: 'jsonl', records: [mk(i)], problems: [], skipped: 0, zoneAssumed: 0, reset: false });
     let tickedBetween = false;
     let sinkError: unknown = null;
+    // eslint-disable-next-line prefer-const -- assigned once below, after the reader factory that closes over it
     let engine!: MonitorEngine;
     let signalSeen: AbortSignal | undefined;
     const factory: ReaderFactory = (_c, o) => {
