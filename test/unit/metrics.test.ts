@@ -6,7 +6,7 @@ import { CallStore, StoredCall } from '../../src/core/store/callStore';
 import type { QueryContext } from '../../src/core/metrics/aggregate';
 import { cacheStats, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from '../../src/core/metrics/cost';
 import { startOfDay, startOfMonth } from '../../src/core/metrics/timeZone';
-import { ExactDist, HistDist } from '../../src/core/metrics/percentile';
+import { ExactDist, HistDist, selectKth } from '../../src/core/metrics/percentile';
 import { latencyBucket } from '../../src/core/store/rollups';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
@@ -162,5 +162,36 @@ describe('latency distributions', () => {
     assert.strictEqual(a.quantile(100), 1019);
     a.add(5);
     assert.strictEqual(a.quantile(1), 5); // re-sorted after a later add
+  });
+});
+
+describe('selectKth', () => {
+  it('gives the k-th smallest of shuffled, sorted and repeated values, as a sort would', () => {
+    // 1,000 values: i mod 97 (repeats), a descending run, then a shuffle by a fixed LCG
+    const make = (order: 'mod' | 'desc' | 'lcg'): Float64Array => {
+      const a = new Float64Array(1000);
+      let x = 12345;
+      for (let i = 0; i < a.length; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        a[i] = order === 'mod' ? i % 97 : order === 'desc' ? 1000 - i : x / 1e6;
+      }
+      return a;
+    };
+    for (const order of ['mod', 'desc', 'lcg'] as const) {
+      const sorted = make(order).sort();
+      for (const k of [0, 1, 499, 500, 949, 989, 999]) assert.strictEqual(selectKth(make(order), k), sorted[k], `${order} k=${k}`);
+    }
+    // i mod 97 for i < 1000 (= 10 * 97 + 30): 0..29 appear 11 times (330 values), 30..96 ten times, so the
+    // 500th smallest (k = 499) is 29 + ceil((500 - 330) / 10) = 29 + 17 = 46
+    assert.strictEqual(selectKth(make('mod'), 499), 46);
+  });
+
+  it('exact distribution above 256 values answers by selection, same as nearest rank on a sort', () => {
+    const d = new ExactDist();
+    for (let i = 1000; i >= 1; i--) d.add(i); // 1..1000 in descending order
+    assert.strictEqual(d.quantile(50), 500); // rank ceil(500) = 500
+    assert.strictEqual(d.quantile(95), 950);
+    assert.strictEqual(d.quantile(99), 990);
+    assert.strictEqual(d.quantile(99.95), 1000); // rank ceil(999.5) = 1000
   });
 });

@@ -10,6 +10,26 @@ export function nearestRank(sorted: ArrayLike<number>, p: number): number | null
   return sorted[rank - 1];
 }
 
+/**
+ * The k-th smallest (0-based) of a, reordering a in place (Hoare's FIND as Wirth writes it, middle
+ * element as pivot: duplicates and already ordered runs stay O(n) on average).
+ */
+export function selectKth(a: Float64Array, k: number): number {
+  let l = 0, r = a.length - 1;
+  while (l < r) {
+    const x = a[(l + r) >> 1];
+    let i = l, j = r;
+    do {
+      while (a[i] < x) i++;
+      while (x < a[j]) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    } while (i <= j);
+    if (j < k) l = i;
+    if (k < i) r = j;
+  }
+  return a[k];
+}
+
 /** A latency distribution: exact (all values) or a log-bucket histogram (approximate). */
 export interface LatencyDist {
   readonly n: number;
@@ -42,9 +62,16 @@ export class ExactDist implements LatencyDist {
   }
   get n(): number { return this.count; }
   quantile(p: number): number | null {
-    const v = this.values.subarray(0, this.count);
-    if (!this.sorted) { v.sort(); this.sorted = true; }
-    return nearestRank(v, p);
+    const n = this.count;
+    if (n === 0) return null;
+    const v = this.values.subarray(0, n);
+    if (this.sorted || n <= 256) {
+      if (!this.sorted) { v.sort(); this.sorted = true; }
+      return nearestRank(v, p);
+    }
+    // p50/p95/p99 of 100k values: three O(n) selections beat one O(n log n) sort by ~5x
+    const rank = Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
+    return selectKth(v, rank - 1);
   }
 }
 
