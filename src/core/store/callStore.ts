@@ -477,7 +477,7 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -503,7 +503,7 @@ export class CallStore {
     this.db.exec('BEGIN');
     try {
       this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -588,7 +588,7 @@ export class CallStore {
     try {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
