@@ -317,6 +317,14 @@ describe('store and metrics', function () {
     const w = windowStats(ctx, { from: T0 + MIN, to: T0 + 2 * MIN });
     assert.deepStrictEqual([w.calls, w.latency.p50, w.latency.p99], [2, 50, 200]);
     assert.strictEqual(windowStats(ctx, { from: T0 + 29 * MIN, to: T0 + 31 * MIN }).latency.p50, 9);
+    // a second late batch after that read: merged into the sorted rows
+    store.insert(sid, [rec(T0 + 150 * 1000, '/a', { latency_ms: 60 }), rec(T0 + 30 * 1000, '/a', { latency_ms: 70 })]);
+    // [T0 + 20 s, T0 + 100 s): T0 + 30 s (70), T0 + 60 s (200), T0 + 90 s (50): p50 rank ceil(1.5) = 2 of 50, 70, 200
+    const late = windowStats(ctx, { from: T0 + 20 * 1000, to: T0 + 100 * 1000 });
+    assert.deepStrictEqual([late.calls, late.latency.p50], [3, 70]);
+    // [T0, T0 + 3 min): 100, 70, 200, 50, 300, 60 -> sorted 50, 60, 70, 100, 200, 300, p50 rank 3 = 70
+    const all = windowStats(ctx, { from: T0, to: T0 + 3 * MIN });
+    assert.deepStrictEqual([all.calls, all.latency.p50, all.latency.p99], [6, 70, 300]);
   });
 
   it('deleteSource removes raw rows and their share of the rollups', () => {

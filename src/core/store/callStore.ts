@@ -69,7 +69,8 @@ const RECENT_SLACK_MS = 12 * 3_600_000;
 
 /** The recent raw rows: every stored call with ts >= from, row-major, R_COLS numbers per row, in ts order. */
 export interface RecentRows { from: number; n: number; rows: Float64Array }
-type RecentState = RecentRows & { max: number; sorted: boolean };
+/** sortedUpTo: rows [0, sortedUpTo) are in ts order (an append out of order leaves the prefix sorted). */
+type RecentState = RecentRows & { max: number; sorted: boolean; sortedUpTo: number };
 
 export interface StoreOptions {
   wasmBinary: Uint8Array;
@@ -220,7 +221,7 @@ export class CallStore {
     }
     const maxV = this.one(`SELECT max(ts) FROM calls`)[0];
     const max = maxV === null || maxV === undefined ? -Infinity : Number(maxV);
-    const rec: RecentState = { from: max - RECENT_MS, max, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true };
+    const rec: RecentState = { from: max - RECENT_MS, max, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
     this.recent = rec;
     if (max === -Infinity) return rec;
     const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit, input_tokens,
@@ -232,7 +233,7 @@ export class CallStore {
         const r = st.get();
         const o = this.recentSlot(rec);
         for (let i = 0; i < R_COLS; i++) rec.rows[o + i] = r[i] === null ? NaN : Number(r[i]);
-        if (o > 0 && rec.rows[o] < rec.rows[o - R_COLS]) rec.sorted = false;
+        if (o > 0 && rec.rows[o] < rec.rows[o - R_COLS] && rec.sorted) { rec.sorted = false; rec.sortedUpTo = rec.n - 1; }
       }
     } finally { st.free(); }
     if (!rec.sorted) sortRecent(rec);
@@ -252,6 +253,7 @@ export class CallStore {
   /** Moves the recent window forward once the newest call ran RECENT_SLACK_MS past it. */
   private trimRecent(rec: RecentState): void {
     if (rec.max - RECENT_MS - rec.from < RECENT_SLACK_MS) return;
+    if (!rec.sorted) sortRecent(rec);
     const from = rec.max - RECENT_MS;
     const rows = rec.rows;
     let w = 0;
@@ -463,7 +465,7 @@ export class CallStore {
         if (recent && ts >= recent.from) {
           const o = this.recentSlot(recent);
           const row = recent.rows;
-          if (o > 0 && ts < row[o - R_COLS]) recent.sorted = false;
+          if (o > 0 && ts < row[o - R_COLS] && recent.sorted) { recent.sorted = false; recent.sortedUpTo = recent.n - 1; }
           row[o] = ts; row[o + R_E] = e; row[o + R_M] = m; row[o + R_P] = p; row[o + R_S] = b(r.success);
           row[o + R_LAT] = latency ?? NaN; row[o + R_RC] = rc ?? NaN; row[o + R_IN] = input ?? NaN; row[o + R_OUT] = output ?? NaN;
           row[o + R_CR] = cr; row[o + R_CW] = cw; row[o + R_CW1H] = cw1h; row[o + R_REAS] = reas; row[o + R_COST] = cost ?? NaN;
@@ -659,16 +661,33 @@ export class CallStore {
   }
 }
 
-/** Puts the recent rows in ts order (after an out-of-order insert; rare, so done at the next read). */
+/**
+ * Puts the recent rows in ts order at the next read after an out-of-order insert. Only the rows from
+ * the first one out of order are sorted (a tail of a few thousand after an append), then merged with
+ * the sorted prefix; equal ts keep insertion order, as the ts index keeps rowid order.
+ */
 function sortRecent(rec: RecentState): void {
-  const n = rec.n, rows = rec.rows;
-  const order = Array.from({ length: n }, (_, i) => i);
-  // equal ts keep insertion order, as the ts index keeps rowid order
-  order.sort((x, y) => rows[x * R_COLS] - rows[y * R_COLS] || x - y);
+  const n = rec.n, rows = rec.rows, start = rec.sortedUpTo;
+  const tail = Array.from({ length: n - start }, (_, i) => start + i);
+  tail.sort((x, y) => rows[x * R_COLS] - rows[y * R_COLS] || x - y);
+  // rows of the sorted prefix that stay ahead of the whole tail keep their place
+  const firstTs = rows[tail[0] * R_COLS];
+  let lo = 0, hi = start;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid * R_COLS] <= firstTs) lo = mid + 1; else hi = mid;
+  }
   const out = new Float64Array(rows.length);
-  for (let i = 0; i < n; i++) out.set(rows.subarray(order[i] * R_COLS, order[i] * R_COLS + R_COLS), i * R_COLS);
+  out.set(rows.subarray(0, lo * R_COLS));
+  let w = lo * R_COLS, i = lo, j = 0;
+  const put = (r: number): void => { out.set(rows.subarray(r * R_COLS, r * R_COLS + R_COLS), w); w += R_COLS; };
+  while (i < start || j < tail.length) {
+    if (j >= tail.length || (i < start && rows[i * R_COLS] <= rows[tail[j] * R_COLS])) put(i++);
+    else put(tail[j++]);
+  }
   rec.rows = out;
   rec.sorted = true;
+  rec.sortedUpTo = n;
 }
 
 function addHourModel(mem: Map<number, Map<number, number[]>>, t: number, m: number, calls: number, cost: number, unpriced: number): void {
