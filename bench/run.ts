@@ -242,10 +242,10 @@ async function main(): Promise<void> {
       ['wasmHeapAfterLoadMb', 'memory: sql.js WASM heap after load'],
       ['arrayBuffersAfterLoadMb', 'memory: JS ArrayBuffers after load (sql.js MEMFS database file)'],
       ['peakRssDuringIngestMb', 'memory: peak RSS during the ingest'],
-      ['rssAfterRefreshesMb', `memory: RSS after ${num(session, 'refreshLoopCount') ?? '?'} full refreshes (24 h, back to back)`],
+      ['rssAfterRefreshesMb', `memory: RSS after ${num(session, 'refreshLoopCount') ?? '?'} Real-time refreshes (24 h, back to back, as auto-refresh does for an hour at 5 s)`],
       ['wasmHeapAfterRefreshesMb', 'memory: WASM heap after those refreshes'],
       ['rssGrowthOverRefreshesMb', 'memory: RSS growth over those refreshes', '≤ 20 MB (no leak)', 20],
-      ['refreshLoopS', `time of the ${num(session, 'refreshLoopCount') ?? '?'} full refreshes (720 wanted, capped at 60 s)`],
+      ['refreshLoopS', `time of the ${num(session, 'refreshLoopCount') ?? '?'} Real-time refreshes (720 wanted, capped at 60 s)`],
       ['persistMs', 'persist the store to a file'],
       ['storeFileMb', 'persisted store file size'],
     ];
@@ -294,7 +294,10 @@ async function main(): Promise<void> {
     const peaks: number[] = [];
     let err: string | undefined;
     let rowsOut: number | undefined;
+    const t0 = Date.now();
     for (let i = 0; i < Math.min(runs, 3); i++) {
+      // A slow export is measured once: repeating it would not change the verdict, only the run time.
+      if (i > 0 && Date.now() - t0 > 20_000) break;
       log(`export ${i + 1}`);
       const r = child('export', { ...base, storeFile: session.storeFile as string });
       err = errOf(r) ?? err;
