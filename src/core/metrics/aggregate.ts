@@ -290,19 +290,23 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   const rawCols = [...(slotRaw ? [slotRaw] : []), ...dims.map(d => RAW_DIM[d])];
   const keyOf = (r: SqlValue[], n: number, hasSlot: boolean): string =>
     (hasSlot ? `${Number(r[0])}|` : '') + r.slice(hasSlot ? 1 : 0, n).map(v => Number(v)).join(',');
-  const rawRows = (a: number, b: number, each: (key: string, v: number) => void): void => {
-    let curKey = '';
-    if (scanRecent(ctx, filter, a, b, dims, grain, true, key => key, (key, rows, o) => {
-      curKey = key;
-      each(curKey, rows[o + R_LAT]);
-    })) return;
+  // make(key) gives the distribution of a group once; each(dist, latency) per row (no lookup per row)
+  const rawRows = <T>(a: number, b: number, make: (key: string) => T, each: (g: T, v: number) => void): void => {
+    if (scanRecent(ctx, filter, a, b, dims, grain, true, make, (g, rows, o) => each(g, rows[o + R_LAT]))) return;
+    const groups = new Map<string, T>();
     const sel = rawCols.length ? `${rawCols.join(', ')}, ` : '';
     const st = ctx.store.db.prepare(`SELECT ${sel}c.latency_ms FROM calls c ${ctx.store.tsIndexHint}
       WHERE c.ts >= ? AND c.ts < ? AND c.latency_ms IS NOT NULL${cf.raw}`);
     try {
       st.bind([a, b, ...cf.params]);
       const n = rawCols.length;
-      while (st.step()) { const r = st.get(); each(keyOf(r, n, slotRaw !== null), Number(r[n])); }
+      while (st.step()) {
+        const r = st.get();
+        const k = keyOf(r, n, slotRaw !== null);
+        let g = groups.get(k);
+        if (g === undefined) { g = make(k); groups.set(k, g); }
+        each(g, Number(r[n]));
+      }
     } finally { st.free(); }
   };
 
@@ -310,11 +314,11 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   const histHourOk = !cf.needsRaw && !cf.hasDims && dims.length === 0 && (grain === undefined || grain % HOUR_MS === 0);
   const histDayOk = !cf.needsRaw && !dims.includes('p') && grain === undefined;
   if (!long || ctx.exactPercentiles || (!histHourOk && !histDayOk)) {
-    rawRows(from, to, (k, v) => {
+    rawRows(from, to, k => {
       let d = dists.get(k) as ExactDist | undefined;
       if (!d) { d = new ExactDist(); dists.set(k, d); }
-      d.add(v);
-    });
+      return d;
+    }, (d, v) => d.add(v));
     return { approx: false, dists };
   }
   const hist = (k: string): HistDist => {
@@ -361,6 +365,6 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
     } else edges.push([from, to]);
   }
   // Raw edges join the histogram bucketed, so the whole selection is summarised one way.
-  for (const [a, b] of edges) rawRows(a, b, (k, v) => hist(k).add(latencyBucket(v), 1));
+  for (const [a, b] of edges) rawRows(a, b, hist, (h, v) => h.add(latencyBucket(v), 1));
   return { approx: true, dists };
 }
