@@ -7,7 +7,7 @@ import { CallStore, StoredCall } from '../../src/core/store/callStore';
 import { aggregate, M, ERRORS, QueryContext, splitRange } from '../../src/core/metrics/aggregate';
 import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
 import { nearestRank } from '../../src/core/metrics/percentile';
-import { HIST_K } from '../../src/core/store/rollups';
+import { HIST_K, RollupDelta, RollRow } from '../../src/core/store/rollups';
 import { SCHEMA_VERSION } from '../../src/core/store/schema';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
@@ -325,6 +325,20 @@ describe('store and metrics', function () {
     // [T0, T0 + 3 min): 100, 70, 200, 50, 300, 60 -> sorted 50, 60, 70, 100, 200, 300, p50 rank 3 = 70
     const all = windowStats(ctx, { from: T0, to: T0 + 3 * MIN });
     assert.deepStrictEqual([all.calls, all.latency.p50, all.latency.p99], [6, 70, 300]);
+  });
+
+  it('rollup keys: ids too large to pack into a number are kept apart by a string key', () => {
+    const d = new RollupDelta();
+    const row = (e: number, latency: number): RollRow => ({ ts: T0 + 5 * MIN, e, m: 1, p: 0, s: 1, latency, rc: null, input: null, output: null,
+      cr: 0, cw: 0, cw1h: 0, reas: 0, cost: null, retry: 0 });
+    // 2^21 and 2^21 + 1 are past the 2^20 endpoint ids packDims takes; 3 packs
+    for (const e of [2 ** 21, 2 ** 21, 2 ** 21 + 1, 3]) d.add(row(e, 0.5)); // 0.5 ms: bucket round(ln(0.5) * 32) = -22
+    d.flush(store.db);
+    const hours = store.all('SELECT e, calls FROM roll_hour ORDER BY e').map(r => r.map(Number));
+    assert.deepStrictEqual(hours, [[3, 1], [2 ** 21, 2], [2 ** 21 + 1, 1]]);
+    const hist = store.all('SELECT e, b, n FROM hist_day ORDER BY e').map(r => r.map(Number));
+    assert.deepStrictEqual(hist, [[3, -22, 1], [2 ** 21, -22, 2], [2 ** 21 + 1, -22, 1]]);
+    assert.deepStrictEqual(store.all('SELECT b, n FROM hist_hour').map(r => r.map(Number)), [[-22, 4]]);
   });
 
   it('deleteSource removes raw rows and their share of the rollups', () => {

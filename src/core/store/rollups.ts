@@ -56,23 +56,61 @@ function measuresOf(r: RollRow, out: number[], sign: number): void {
 
 interface Entry { key: number[]; acc: number[] }
 
-function entry(map: Map<string | number, Entry>, mapKey: string | number, nv: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
-  let e = map.get(mapKey);
-  if (!e) {
+/**
+ * The entries of one tier, found by two numbers (a time and packed dimension ids): building a string
+ * key per row and tier was a fifth of the bulk insert. Ids too large to pack use a string key.
+ */
+class Tier {
+  readonly entries: Entry[] = [];
+  private readonly byNum = new Map<number, Map<number, Entry>>();
+  private readonly byStr = new Map<string, Entry>();
+  constructor(private readonly nv: number) {}
+  get size(): number { return this.entries.length; }
+  private make(k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
     const key = k4 !== undefined ? [k0, k1, k2!, k3!, k4] : k3 !== undefined ? [k0, k1, k2!, k3] : [k0, k1];
-    e = { key, acc: new Array<number>(nv).fill(0) };
-    map.set(mapKey, e);
+    const e = { key, acc: new Array<number>(this.nv).fill(0) };
+    this.entries.push(e);
+    return e;
   }
-  return e;
+  /** inner < 0: not packable, found by the string of the key parts instead */
+  get(outer: number, inner: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
+    if (inner < 0) {
+      const sk = `${k0},${k1},${k2},${k3},${k4}`;
+      let e = this.byStr.get(sk);
+      if (!e) { e = this.make(k0, k1, k2, k3, k4); this.byStr.set(sk, e); }
+      return e;
+    }
+    let m = this.byNum.get(outer);
+    if (!m) { m = new Map(); this.byNum.set(outer, m); }
+    let e = m.get(inner);
+    if (!e) { e = this.make(k0, k1, k2, k3, k4); m.set(inner, e); }
+    return e;
+  }
+  clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); }
+}
+
+const P15 = 32_768, P20 = 1_048_576, P21 = 2_097_152;
+/** e, m, p, s as one number below 2^51, or -1 when an id is too large. */
+function packDims(e: number, m: number, p: number, s: number): number {
+  return e >= 0 && e < P20 && m >= 0 && m < P15 && p >= 0 && p < P15 ? ((e * P15 + m) * P15 + p) * 2 + s : -1;
+}
+/** e, m, latency bucket as one number below 2^52, or -1. */
+function packHistDay(e: number, m: number, b: number): number {
+  return e >= 0 && e < 65_536 && m >= 0 && m < P15 && b >= -P20 && b < P20 ? (e * P15 + m) * P21 + (b + P20) : -1;
+}
+
+function fillRow(params: number[], at: number, { key, acc }: Entry, nk: number, nv: number): void {
+  for (let i = 0; i < nk; i++) params[at + i] = key[i];
+  for (let i = 0; i < nv; i++) params[at + nk + i] = acc[i];
 }
 
 /** Pending changes to every rollup tier, written by flush(). */
 export class RollupDelta {
-  readonly minute = new Map<string | number, Entry>();
-  readonly hour = new Map<string | number, Entry>();
-  readonly day = new Map<string | number, Entry>();
-  readonly histHour = new Map<string, Entry>();
-  readonly histDay = new Map<string, Entry>();
+  readonly minute = new Tier(MEASURES.length);
+  readonly hour = new Tier(MEASURES.length);
+  readonly day = new Tier(MEASURES.length);
+  readonly histHour = new Tier(1);
+  readonly histDay = new Tier(1);
   private negative = false;
 
   add(r: RollRow, sign: 1 | -1 = 1): void {
@@ -80,16 +118,14 @@ export class RollupDelta {
     const minute = r.ts - (((r.ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
     const hour = r.ts - (((r.ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
     const day = r.ts - (((r.ts % DAY_MS) + DAY_MS) % DAY_MS);
-    const dims = `${r.e},${r.m},${r.p},${r.s}`;
-    // minute + success as one number (ts multiples of 60,000 stay far below 2^53 when doubled)
-    const nm = MEASURES.length;
-    measuresOf(r, entry(this.minute, minute * 2 + r.s, nm, minute, r.s).acc, sign);
-    measuresOf(r, entry(this.hour, `${hour},${dims}`, nm, hour, r.e, r.m, r.p, r.s).acc, sign);
-    measuresOf(r, entry(this.day, `${day},${dims}`, nm, day, r.e, r.m, r.p, r.s).acc, sign);
+    const dims = packDims(r.e, r.m, r.p, r.s);
+    measuresOf(r, this.minute.get(minute, r.s, minute, r.s).acc, sign);
+    measuresOf(r, this.hour.get(hour, dims, hour, r.e, r.m, r.p, r.s).acc, sign);
+    measuresOf(r, this.day.get(day, dims, day, r.e, r.m, r.p, r.s).acc, sign);
     if (r.latency !== null) {
       const b = latencyBucket(r.latency);
-      entry(this.histHour as Map<string | number, Entry>, `${hour},${b}`, 1, hour, b).acc[0] += sign;
-      entry(this.histDay as Map<string | number, Entry>, `${day},${r.e},${r.m},${b}`, 1, day, r.e, r.m, b).acc[0] += sign;
+      this.histHour.get(hour, b >= -P21 ? b + P21 : -1, hour, b).acc[0] += sign;
+      this.histDay.get(day, packHistDay(r.e, r.m, b), day, r.e, r.m, b).acc[0] += sign;
     }
   }
 
@@ -98,32 +134,32 @@ export class RollupDelta {
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
   flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
     onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement): void {
-    if (onHistDay) for (const { key, acc } of this.histDay.values()) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
-    if (onHistHour) for (const { key, acc } of this.histHour.values()) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
-    if (onHour) for (const { key, acc } of this.hour.values()) onHour(key[0], key[4], acc, key[2]);
+    if (onHistDay) for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
+    if (onHistHour) for (const { key, acc } of this.histHour.entries) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
+    if (onHour) for (const { key, acc } of this.hour.entries) onHour(key[0], key[4], acc, key[2]);
     const upd = MEASURES.map(m => `${m} = ${m} + excluded.${m}`).join(', ');
     const q = (n: number): string => new Array(n).fill('?').join(',');
-    const tiers: [string, string[], Map<string | number, Entry>, string][] = [
+    const tiers: [string, string[], Tier, string][] = [
       ['roll_minute', ['t', 's'], this.minute, `${MEASURES.join(',')}`],
       ['roll_hour', ['t', 'e', 'm', 'p', 's'], this.hour, `${MEASURES.join(',')}`],
       ['roll_day', ['t', 'e', 'm', 'p', 's'], this.day, `${MEASURES.join(',')}`],
-      ['hist_hour', ['t', 'b'], this.histHour as Map<string | number, Entry>, 'n'],
-      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay as Map<string | number, Entry>, 'n'],
+      ['hist_hour', ['t', 'b'], this.histHour, 'n'],
+      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay, 'n'],
     ];
     for (const [table, keys, map, valueCols] of tiers) {
       if (!map.size) continue;
       const nv = valueCols === 'n' ? 1 : MEASURES.length;
       const set = valueCols === 'n' ? 'n = n + excluded.n' : upd;
-      // a cached statement when the store offers one (preparing five upserts cost ~1/3 of a 1,000-line append)
+      // a cached statement when the store offers one (preparing five upserts cost ~1/3 of a 1,000-line append);
+      // 50-row multi-VALUES upserts measured slower than this, so rows go one by one
       const sql = `INSERT INTO ${table} (${keys.join(',')},${valueCols}) VALUES (${q(keys.length + nv)})
         ON CONFLICT(${keys.join(',')}) DO UPDATE SET ${set}`;
       const st = prepared ? prepared(sql) : db.prepare(sql);
       const params = new Array<number>(keys.length + nv);
       try {
-        for (const { key, acc } of map.values()) {
-          if (acc[0] === 0 && nv === 1) continue;
-          for (let i = 0; i < keys.length; i++) params[i] = key[i];
-          for (let i = 0; i < nv; i++) params[keys.length + i] = acc[i];
+        for (const e of map.entries) {
+          if (e.acc[0] === 0 && nv === 1) continue;
+          fillRow(params, 0, e, keys.length, nv);
           st.run(params);
         }
       } finally { if (!prepared) st.free(); }
