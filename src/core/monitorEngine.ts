@@ -292,12 +292,12 @@ export class MonitorEngine implements MonitorEngineApi {
     for (;;) {
       const rows = this.store.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM.replace('calls c', `calls c ${this.store.tsIndexHint}`)}
         WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${cf.raw} ORDER BY c.ts, c.id LIMIT ${ITERATE_PAGE}`,
-      [filter.from, filter.to, lastTs, lastTs, lastId, ...cf.params]);
-      for (const r of rows) {
-        const rec = rowToRecord(r);
-        const { offset: _o, line: _l, cost_estimated: _e, price_version: _v, source_id: _s, logged_cost_usd: _c, ...call } = rec;
-        yield call;
-      }
+      // the range start is the cursor, not filter.from: otherwise every page walks the ts index from the
+      // start of the range and a long export is quadratic (bench/FINDINGS.md #1)
+      [Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
+      // the stored record is yielded as it is (it carries a few extra fields, such as offset and
+      // source_id): a rest-pattern copy per row cost another 30-field object per exported call
+      for (const r of rows) yield rowToRecord(r);
       if (rows.length < ITERATE_PAGE) return;
       const last = rows[rows.length - 1];
       lastTs = Number(last[1]);
