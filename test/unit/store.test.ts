@@ -9,6 +9,7 @@ import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts 
 import { nearestRank } from '../../src/core/metrics/percentile';
 import { HIST_K, RollupDelta, RollRow } from '../../src/core/store/rollups';
 import { SCHEMA_VERSION } from '../../src/core/store/schema';
+import { dailyCost as dailyCostOf } from '../../src/core/metrics/cost';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
 const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
@@ -339,6 +340,27 @@ describe('store and metrics', function () {
     const hist = store.all('SELECT e, b, n FROM hist_day ORDER BY e').map(r => r.map(Number));
     assert.deepStrictEqual(hist, [[3, -22, 1], [2 ** 21, -22, 2], [2 ** 21 + 1, -22, 1]]);
     assert.deepStrictEqual(store.all('SELECT b, n FROM hist_hour').map(r => r.map(Number)), [[-22, 4]]);
+  });
+
+  it('a bulk load into an empty store fills the in-memory mirrors and recent rows as it goes: same figures as loading them from the tables', async () => {
+    const records = (): StoredCall[] => [...fiveCalls(), rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged', model: 'gpt-4o' })];
+    store.beginBulk();
+    store.insert(store.sourceId('a'), records());
+    store.endBulk();
+    const other = await open();
+    try {
+      other.insert(other.sourceId('a'), records());
+      const octx: QueryContext = { store: other, timeZone: 'UTC' };
+      const long = { from: T0 - 3 * DAY + 17 * MIN, to: T0 + DAY + 5 * MIN };
+      const pick = (c: QueryContext): unknown[] => [windowStats(c, long), seriesStats(c, long), byEndpoint(c, long), dailyCostOf(c, long),
+        windowStats(c, { from: T0 - 7 * MIN, to: T0 + 3 * MIN + 30_000 })];
+      assert.deepStrictEqual(pick(ctx), pick(octx));
+      const w = windowStats(ctx, long);
+      assert.strictEqual(w.calls, 6);
+      assert.ok(Math.abs(w.costUsd - (0.01 + 0.02 + 0.005 + 0.5)) < 1e-12);
+      // [T0 - 7 min, T0 + 3.5 min) holds T0 .. T0 + 3 min: latencies 100, 200, 300, 400 -> p50 rank 2 = 200
+      assert.strictEqual(windowStats(ctx, { from: T0 - 7 * MIN, to: T0 + 3 * MIN + 30_000 }).latency.p50, 200);
+    } finally { other.close(); }
   });
 
   it('deleteSource removes raw rows and their share of the rollups', () => {

@@ -405,6 +405,15 @@ export class CallStore {
     if (this.bulk) return;
     this.bulk = true;
     this.db.exec(DROP_TS_INDEX_SQL);
+    // Into an empty store, the in-memory mirrors and recent rows start empty and follow the inserts, so
+    // the first dashboard after a cold ingest does not read them back from the tables (~0.3-0.5 s at 1M).
+    if (this.isEmpty() && !this.all('SELECT 1 FROM roll_hour LIMIT 1').length) {
+      this.histHourMem = new Map();
+      this.hourTotalsMem = new Map();
+      this.hourModelMem = new Map();
+      this.histDayMem = new Map();
+      this.recent = { from: -Infinity, max: -Infinity, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
+    }
   }
   endBulk(): void {
     if (!this.bulk) return;
