@@ -32,6 +32,8 @@ export interface CommandContext {
   timeZone: string | undefined;
   format: string;
   now: number;
+  /** the price table the calls were priced with */
+  priceTableVersion: string;
 }
 
 export type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
@@ -107,6 +109,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return out;
 }
 
+const TOP_LEVEL_LOG_GLOBS = ['*.{jsonl,ndjson,json,csv,har,log,gz}'];
+
 /** Log files under the given paths: files as given, folders searched with the default log globs. */
 export async function findLogFiles(paths: string[]): Promise<{ files: string[]; missing: string[] }> {
   const files: string[] = [];
@@ -114,7 +118,9 @@ export async function findLogFiles(paths: string[]): Promise<{ files: string[]; 
   for (const p of paths) {
     const st = await fs.promises.stat(p).catch(() => null);
     if (!st) missing.push(p);
-    else if (st.isDirectory()) files.push(...await discoverFiles(p, [...DEFAULT_LOG_GLOBS], [...DEFAULT_EXCLUDES]));
+    // a folder named on the command line is meant as a whole: besides the usual log globs, every file
+    // of a log-like type directly inside it (so `report logs/` also reads logs/calls.csv)
+    else if (st.isDirectory()) files.push(...await discoverFiles(p, [...DEFAULT_LOG_GLOBS, ...TOP_LEVEL_LOG_GLOBS], [...DEFAULT_EXCLUDES]));
     else files.push(path.resolve(p));
   }
   return { files: [...new Set(files)], missing };
@@ -165,6 +171,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     return missing.length ? 2 : 1;
   }
   const now = (io.now ?? Date.now)();
+  const pricer = createPricer();
   const engine = await MonitorEngine.create({
     wasmBinary: io.wasmBinary ?? findWasm(),
     // a report covers whatever the logs hold, however old
@@ -172,7 +179,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     timeZone: opts.timeZone,
     now: () => now,
     log: m => io.err.write(`api-monitor: ${m}\n`),
-    pricer: createPricer(),
+    pricer,
     percentiles: 'exact',
   });
   try {
@@ -182,7 +189,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
       const b = engine.timeBounds();
       range = b ? { from: b.first, to: b.last + 1 } : { from: now, to: now };
     } else range = { from: now - sinceMs(opts.since)!, to: now + 1 };
-    return await cmd.run(opts.rest, { engine, out: io.out, err: io.err, files, range, since: opts.since, timeZone: opts.timeZone, format: opts.format, now });
+    return await cmd.run(opts.rest, { engine, out: io.out, err: io.err, files, range, since: opts.since, timeZone: opts.timeZone, format: opts.format, now, priceTableVersion: pricer.version });
   } finally {
     engine.dispose();
   }
@@ -200,6 +207,8 @@ export interface ReportData {
   endpoints: BreakdownRow[];
   models: BreakdownRow[];
   sources: SourceStats[];
+  /** genai-prices data version plus a hash of any overrides */
+  priceTableVersion: string;
 }
 
 export function reportData(ctx: CommandContext): ReportData {
@@ -209,6 +218,7 @@ export function reportData(ctx: CommandContext): ReportData {
     since: ctx.since, from: totals.calls ? f.from : null, to: totals.calls ? f.to : null, timeZone: ctx.timeZone ?? null,
     files: ctx.files.length, totals, cost: ctx.engine.costSummary(f),
     endpoints: ctx.engine.byEndpoint(f), models: ctx.engine.byModel(f), sources: ctx.engine.sources(),
+    priceTableVersion: ctx.priceTableVersion,
   };
 }
 
@@ -231,8 +241,11 @@ function table(head: string[], rows: string[][], rightFrom = 1): string {
 function breakdownTable(title: string, rows: BreakdownRow[]): string {
   if (!rows.length) return '';
   return `\n${title}\n` + table(['', 'calls', 'errors', 'success', 'avg', 'p95', 'cost', 'unpriced'],
-    rows.map(r => [r.key, int(r.calls), int(r.errors), pct(r.successRate), ms(r.avgLatency), ms(r.p95), formatUsd(r.costUsd), int(r.unpricedCalls)]));
+    rows.map(r => [r.key, int(r.calls), int(r.errors), pct(r.successRate), ms(r.avgLatency), ms(r.p95), cost(r.costUsd, r.calls, r.unpricedCalls), int(r.unpricedCalls)]));
 }
+
+/** No priced call: the cost is unknown ("—"), not $0.00. */
+const cost = (usd: number, calls: number, unpriced: number): string => (calls > 0 && unpriced === calls ? '—' : formatUsd(usd));
 
 const MAX_PROBLEMS_SHOWN = 5;
 
@@ -251,9 +264,10 @@ export function renderText(d: ReportData): string {
     ['response cache hit rate', pct(t.responseCacheHitRate)],
     ['prompt-cache share of input tokens', pct(t.promptCacheTokenShare)],
     ['tokens in / out', `${int(t.inputTokens)} / ${int(t.outputTokens)}`],
-    ['cost', formatUsd(t.costUsd)],
+    ['cost', cost(t.costUsd, t.calls, t.unpricedCalls)],
     ['unpriced calls', int(t.unpricedCalls)],
     ['wasted (failed or retried calls)', formatUsd(d.cost.wastedCostUsd)],
+    ['price table', d.priceTableVersion],
   ]).split('\n').slice(2).join('\n');
   s += breakdownTable('By endpoint', d.endpoints);
   s += breakdownTable('By model', d.models);

@@ -80,14 +80,18 @@ describe('cli', function () {
     assert.strictEqual(r.out.trim().split('\n').length, 3); // the three calls of openai-chat.jsonl
   });
 
-  it('folders are searched with the default log globs', async () => {
+  it('folders are searched with the default log globs, plus log-like files directly inside the folder named', async () => {
     const r = await run(['report', path.join(process.cwd(), 'test/fixtures'), '--format', 'json']);
     assert.strictEqual(r.code, 0, r.err);
     const d = JSON.parse(r.out) as ReportData;
-    // *.jsonl, *.har and api_metrics.json are found; array.json and calls.csv (outside a logs folder) are not
+    // *.jsonl, *.har and api_metrics.json are found anywhere below; array.json and calls.csv because they sit
+    // directly in the folder named; the workspace fixture's .vscode/settings.json (nested, not a log glob) is not
     const names = d.sources.map(s => path.basename(s.path));
     assert.ok(names.includes('openai-chat.jsonl') && names.includes('session.har') && names.includes('api_metrics.json'));
-    assert.ok(!names.includes('array.json') && !names.includes('calls.csv'));
+    assert.ok(names.includes('array.json') && names.includes('calls.csv'));
+    assert.ok(!names.includes('settings.json'));
+    // the report names the price table its costs come from
+    assert.match(d.priceTableVersion, /^genai-prices@\d+\.\d+\.\d+\+data\.[0-9a-f]+$/);
   });
 
   it('parseArgs keeps unknown options for the subcommand', () => {
