@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: runs API Monitor for real on the bundled example workspace.
 // Builds, installs the real VS Code host when missing (scripts/setup-vscode-host.sh), refreshes the example
-// data when its newest call is more than an hour old, starts code-server (VS Code in the browser) on
+// data when its newest call is more than 10 minutes old, starts code-server (VS Code in the browser) on
 // 127.0.0.1 with the extension under development loaded and examples/ opened, prints the URL to open and
 // runs until Ctrl-C. Env: PORT (default 8080), HOST (default 127.0.0.1; anything else needs PASSWORD, which
-// turns on code-server's password login), EXAMPLES_MAX_AGE_HOURS (default 1), NO_REGEN=1 keeps the files,
+// turns on code-server's password login), EXAMPLES_MAX_AGE_HOURS (default 1/6), NO_REGEN=1 keeps the files,
 // START_MODE=dev loads the extension in development mode through the URL's `payload`
 // (extensionDevelopmentPath) instead.
 // Default: the repo is loaded as an INSTALLED extension (a symlink in the profile's extensions dir, registered
@@ -41,7 +41,7 @@ const run = (cmd, args, what) => {
   const { generate, newestExampleCall } = require('./generate-examples');
   const examples = path.join(ROOT, 'examples');
   const newest = newestExampleCall(examples);
-  const maxAgeH = +(process.env.EXAMPLES_MAX_AGE_HOURS || 1);
+  const maxAgeH = +(process.env.EXAMPLES_MAX_AGE_HOURS || 1 / 6);   // the dashboard opens on the last hour: keep it full
   if (!process.env.NO_REGEN && (newest === null || Date.now() - newest > maxAgeH * 3600e3)) {
     const r = generate({ now: Math.floor(Date.now() / 1000) * 1000, seed: 42, out: examples, days: 30 });
     console.log(`example data refreshed to end now (${Object.values(r).reduce((s, x) => s + x.calls, 0)} calls; everything under examples/ is generated example data)`);
