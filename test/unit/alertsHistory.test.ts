@@ -4,10 +4,10 @@ import * as path from 'path';
 import initSqlJs from 'sql.js';
 import type { Database } from 'sql.js';
 import { AlertHistory } from '../../src/core/alerts/history';
-import { AlertEngine } from '../../src/core/alerts/alertEngine';
+import { AlertEngine, seedAlertStates } from '../../src/core/alerts/alertEngine';
 import type { AlertRule } from '../../src/core/alerts/rules';
 
-const t = (hh: number, mm: number, day = 1): number => Date.UTC(2025, 2, day, hh, mm);
+const t = (hh: number, mm: number, day = 1, ss = 0): number => Date.UTC(2025, 2, day, hh, mm, ss);
 
 async function openDb(): Promise<Database> {
   const wasmBinary = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
@@ -105,6 +105,102 @@ describe('alerts: AlertHistory over sql.js', () => {
     history.recordAll(engine.evaluateAll([evil], () => ({ value: 5, calls: 1 }), t(9, 0)).transitions, [evil]);
     const rows = history.list({ from: 0, to: t(23, 0) });
     assert.deepStrictEqual(rows.map(r => [r.ruleId, r.ruleName]), [[evil.id, evil.name]]);
+    db.close();
+  });
+});
+
+describe('alerts: a restart continues the episodes open in the history', () => {
+  const rule: AlertRule = { ...costRule, id: 'hourly', cooldownMinutes: 60 };
+  const rules = [rule];
+  // cost per hour $3 against $1: a breach at every round
+  const round = (engine: AlertEngine, history: AlertHistory, at: number, value = 3): ReturnType<AlertEngine['evaluateAll']> => {
+    const r = engine.evaluateAll(rules, () => ({ value, calls: 10 }), at);
+    history.recordAll(r.transitions, rules);
+    return r;
+  };
+
+  it('fired at 10:00, restarted at 10:20 with the breach still there: no new episode, no notice; a reminder at 11:00:30', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    const first = new AlertEngine();
+    assert.deepStrictEqual(round(first, history, t(10, 0)).notify?.rules.map(n => n.kind), ['fired']);
+
+    // the new window has no saved state (another workspace state) but reads the same history
+    const seed = seedAlertStates([], new AlertHistory(db).openEpisodes());
+    assert.deepStrictEqual(seed.orphans, []);
+    const second = new AlertEngine(seed.states);
+    assert.deepStrictEqual([second.state('hourly').status, second.state('hourly').firedAt], ['firing', t(10, 0)]);
+    const at1020 = round(second, history, t(10, 20));
+    // 20 min since the 10:00 notice < 60 min cooldown: nothing happens
+    assert.deepStrictEqual(at1020.transitions, []);
+    assert.strictEqual(at1020.notify, null);
+    assert.deepStrictEqual(history.list({ from: 0, to: t(23, 0) }).map(r => [r.id, r.state, r.startedAt]),
+      [[`hourly@${t(10, 0)}`, 'firing', t(10, 0)]]);
+    // 11:00:30 - 10:00 = 60.5 min >= 60: one reminder of the same episode
+    const at1100 = round(second, history, t(11, 0, 1, 30));
+    assert.deepStrictEqual(at1100.notify?.rules.map(n => [n.kind, n.episodeId]), [['reminder', `hourly@${t(10, 0)}`]]);
+    assert.deepStrictEqual(history.list({ from: 0, to: t(23, 0) }).map(r => [r.id, r.state, r.lastNotifiedAt]),
+      [[`hourly@${t(10, 0)}`, 'firing', t(11, 0, 1, 30)]]);
+
+    // without the seed the second window would have fired a second episode at 10:20 (the reported bug)
+    const unseeded = new AlertEngine().evaluateAll(rules, () => ({ value: 3, calls: 10 }), t(10, 20));
+    assert.deepStrictEqual(unseeded.notify?.rules.map(n => n.kind), ['fired']);
+    db.close();
+  });
+
+  it('the cooldown runs from the last notice in the history, and an acknowledgement is kept', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    const first = new AlertEngine();
+    round(first, history, t(10, 0));
+    round(first, history, t(11, 5)); // reminder: 65 min >= 60
+    history.acknowledge(`hourly@${t(10, 0)}`, t(11, 6));
+    // saved state from before the reminder (stale): lastNotifiedAt 10:00, not acknowledged
+    const staleSaved = { ...first.state('hourly'), lastNotifiedAt: t(10, 0), acknowledged: false };
+    const seed = seedAlertStates([staleSaved], history.openEpisodes());
+    const s = seed.states.find(x => x.ruleId === 'hourly')!;
+    assert.deepStrictEqual([s.lastNotifiedAt, s.acknowledged], [t(11, 5), true]);
+    // acknowledged: no reminder even at 13:00 (well past 11:05 + 60 min)
+    const second = new AlertEngine(seed.states);
+    assert.strictEqual(round(second, history, t(13, 0)).notify, null);
+    db.close();
+  });
+
+  it('duplicate open episodes of one rule: the newest is continued, the older one closed; a saved episode the history closed is dropped', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    round(new AlertEngine(), history, t(10, 0));
+    round(new AlertEngine(), history, t(10, 20)); // what the old version did on a restart: a second "firing" row
+    const seed = seedAlertStates([], history.openEpisodes());
+    assert.deepStrictEqual(seed.orphans, [`hourly@${t(10, 0)}`]);
+    assert.deepStrictEqual(seed.states.map(x => [x.ruleId, x.episodeId]), [['hourly', `hourly@${t(10, 20)}`]]);
+    assert.strictEqual(history.closeEpisode(`hourly@${t(10, 0)}`, t(10, 30)), true);
+    assert.strictEqual(history.closeEpisode(`hourly@${t(10, 0)}`, t(10, 31)), false); // not firing any more
+    assert.strictEqual(history.episodeState(`hourly@${t(10, 0)}`), 'closed');
+    assert.strictEqual(history.episodeState('nope'), null);
+
+    // another window resolved the 10:20 episode; this window's saved state still says firing
+    const other = new AlertEngine(seed.states);
+    round(other, history, t(10, 40), 0.5); // 0.5 <= 1 with forMinutes 0: resolves
+    const saved = { ...seed.states[0] };
+    const again = seedAlertStates([saved], history.openEpisodes(), { episodeState: id => history.episodeState(id) });
+    assert.deepStrictEqual(again.states, []);
+    db.close();
+  });
+
+  it('a daily-cost episode from yesterday is ended by the period reset on the first round after a restart', async () => {
+    const db = await openDb();
+    const history = new AlertHistory(db);
+    const daily: AlertRule = { ...costRule, id: 'daily', metric: 'costPerDay', warning: 5, windowMinutes: 1440 };
+    history.recordAll(new AlertEngine().evaluateAll([daily], () => ({ value: 6, calls: 3, periodStart: t(0, 0) }), t(23, 0)).transitions, [daily]);
+    // day start of the episode's 23:00 (UTC day): 00:00 of day 1
+    const seed = seedAlertStates([], history.openEpisodes(), { periodStartOf: (_m, at) => at - (at % 86_400_000) });
+    assert.strictEqual(seed.states[0].periodStart, t(0, 0));
+    // restart on day 2 at 00:10, $1 so far: the day-1 episode ends (periodReset), nothing fires
+    const r = new AlertEngine(seed.states).evaluateAll([daily], () => ({ value: 1, calls: 1, periodStart: t(0, 0, 2) }), t(0, 10, 2));
+    history.recordAll(r.transitions, [daily]);
+    assert.deepStrictEqual(r.transitions.map(e => e.kind), ['periodReset']);
+    assert.deepStrictEqual(history.list({ from: 0, to: t(23, 0, 2) }).map(x => [x.state, x.resolvedAt]), [['reset', t(0, 10, 2)]]);
     db.close();
   });
 });

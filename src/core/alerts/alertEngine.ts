@@ -2,7 +2,8 @@
 // folds the round's notifications into ONE grouped notification (several rules firing together
 // must not open several toasts).
 import { AlertEvent, AlertRuleState, AlertSample, evaluate, initialAlertState } from './evaluate';
-import { AlertRule, AlertSeverity, METRIC_UNITS, ruleLabel } from './rules';
+import type { AlertHistoryRow, EpisodeState } from './history';
+import { AlertLevel, AlertRule, AlertSeverity, METRIC_UNITS, ruleLabel } from './rules';
 
 export type AlertSampler = (rule: AlertRule, now: number) => Omit<AlertSample, 'at'>;
 
@@ -50,6 +51,67 @@ function noticeText(e: AlertEvent, rule: AlertRule): string {
     case 'resolved': return `${label} resolved: ${v}`;
     default: return `${label}: ${e.kind}`;
   }
+}
+
+export interface AlertSeed {
+  /** the states to start the engine with */
+  states: AlertRuleState[];
+  /** firing episodes of the history that no state continues (older duplicates): close them */
+  orphans: string[];
+}
+
+/**
+ * Start-up states from the states saved by the last session (may be missing or stale: another
+ * window, a host killed before the save) and the episodes still open in the history (the store's
+ * database, the record every window shares). An open episode is continued (same id, same start,
+ * its last notification time, so the cooldown runs on) instead of firing a second time.
+ * `periodStartOf(metric, startedAt)` gives the budget period an episode of a period metric
+ * belongs to, so a restart in a later period still ends it; `episodeState` tells a saved firing
+ * episode that the history has since closed (it is then not continued).
+ */
+export function seedAlertStates(
+  saved: readonly AlertRuleState[], open: readonly AlertHistoryRow[],
+  opts: { periodStartOf?: (metric: string, startedAt: number) => number | null; episodeState?: (id: string) => EpisodeState | null } = {},
+): AlertSeed {
+  const byRule = new Map<string, AlertRuleState>();
+  for (const s of saved) {
+    if (!s || typeof s.ruleId !== 'string') continue;
+    const closed = s.status === 'firing' && s.episodeId !== null && (opts.episodeState?.(s.episodeId) ?? 'firing') !== 'firing';
+    if (!closed) byRule.set(s.ruleId, { ...s });
+  }
+  const orphans: string[] = [];
+  const newestOpen = new Map<string, AlertHistoryRow>();
+  for (const row of open) {
+    const cur = newestOpen.get(row.ruleId);
+    if (!cur || row.startedAt > cur.startedAt) {
+      if (cur) orphans.push(cur.id);
+      newestOpen.set(row.ruleId, row);
+    } else {
+      orphans.push(row.id);
+    }
+  }
+  for (const [ruleId, row] of newestOpen) {
+    const prev = byRule.get(ruleId);
+    if (prev && prev.status === 'firing' && prev.episodeId === row.id) {
+      // same episode in both: the later notification and any acknowledgement win
+      const notified = [prev.lastNotifiedAt, row.lastNotifiedAt].filter((x): x is number => x !== null);
+      prev.lastNotifiedAt = notified.length ? Math.max(...notified) : null;
+      prev.acknowledged = prev.acknowledged || row.acknowledgedAt !== null;
+      continue;
+    }
+    if (prev && prev.status === 'firing' && prev.firedAt !== null && prev.firedAt > row.startedAt) {
+      // the saved state holds a newer episode than the history (the store was not saved): keep it
+      orphans.push(row.id);
+      continue;
+    }
+    const level: AlertLevel = row.level === 'critical' ? 'critical' : 'warning';
+    byRule.set(ruleId, {
+      ...initialAlertState(ruleId), status: 'firing', level, episodeId: row.id, firedAt: row.startedAt,
+      lastNotifiedAt: row.lastNotifiedAt, acknowledged: row.acknowledgedAt !== null, lastValue: row.value,
+      periodStart: opts.periodStartOf?.(row.metric, row.startedAt) ?? null,
+    });
+  }
+  return { states: [...byRule.values()], orphans };
 }
 
 export class AlertEngine {
@@ -101,6 +163,12 @@ export class AlertEngine {
     for (const n of notices) if (SEVERITY_RANK[n.severity] > SEVERITY_RANK[severity]) severity = n.severity;
     const message = notices.length === 1 ? notices[0].text : `${notices.length} alerts: ${notices.map(n => n.text).join('; ')}`;
     return { transitions, notify: { severity, rules: notices, message }, errors };
+  }
+
+  /** Replace every rule state (start-up seeding, e.g. from seedAlertStates, when the history becomes readable late). */
+  restore(states: Iterable<AlertRuleState>): void {
+    this.stateMap.clear();
+    for (const s of states) this.stateMap.set(s.ruleId, { ...s });
   }
 
   /** Acknowledge a firing episode (AlertEvent.episodeId): no more reminders for it. */

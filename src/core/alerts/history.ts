@@ -138,6 +138,28 @@ export class AlertHistory {
     return out;
   }
 
+  /** Episodes still firing (not resolved, reset or closed), newest first: what a restart must continue. */
+  openEpisodes(): AlertHistoryRow[] {
+    return this.list({ from: 0, to: Number.MAX_SAFE_INTEGER, state: 'firing' });
+  }
+
+  /** State of one episode, null when the history does not hold it. */
+  episodeState(id: string): EpisodeState | null {
+    const st = this.db.prepare('SELECT state FROM alert_events WHERE id = ?');
+    try {
+      st.bind([id]);
+      return st.step() ? (st.get()[0] as EpisodeState) : null;
+    } finally {
+      st.free();
+    }
+  }
+
+  /** Close a firing episode that no engine continues (e.g. a duplicate left by an older version); false when not firing. */
+  closeEpisode(id: string, at: number): boolean {
+    this.db.run("UPDATE alert_events SET state = 'closed', resolved_at = ? WHERE id = ? AND state = 'firing'", [at, id]);
+    return this.db.getRowsModified() > 0;
+  }
+
   /** Transitions in [from, to), oldest first. */
   transitions(q: { from: number; to: number; ruleId?: string }): AlertTransitionRow[] {
     let sql = 'SELECT * FROM alert_transitions WHERE at >= ? AND at < ?';

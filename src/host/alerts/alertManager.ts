@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { Database } from 'sql.js';
 import type { MonitorEngineApi } from '../../core/engine';
-import { AlertEngine, formatAlertValue, type AlertRound } from '../../core/alerts/alertEngine';
+import { AlertEngine, formatAlertValue, seedAlertStates, type AlertRound } from '../../core/alerts/alertEngine';
 import type { AlertRuleState } from '../../core/alerts/evaluate';
 import { AlertHistory, type AlertHistoryRow } from '../../core/alerts/history';
 import { ALERT_SEVERITIES, ruleLabel, validateAlertRule, validateAlertRules, type AlertRule, type AlertSeverity } from '../../core/alerts/rules';
@@ -73,6 +73,8 @@ export class AlertManager extends Disposable implements HostAlerts {
   /** fallback when the engine does not expose its database */
   private _memHistory: HostAlertEvent[] = [];
   private _evaluating: Promise<void> | undefined;
+  /** the start-up states were taken from the history (or a round ran without it) */
+  private _seeded = false;
   private readonly _now: () => number;
   /** last round, for tests */
   lastRound: AlertRound | undefined;
@@ -80,8 +82,8 @@ export class AlertManager extends Disposable implements HostAlerts {
   constructor(private readonly deps: AlertManagerDeps) {
     super();
     this._now = deps.now ?? Date.now;
-    const saved = deps.state.get<AlertRuleState[]>(STATE_KEY, []);
-    this._engine = new AlertEngine(Array.isArray(saved) ? saved : []);
+    this._engine = new AlertEngine();
+    this._seedFromHistory();
     for (const [ruleId, until] of Object.entries(deps.state.get<Record<string, number>>(SILENCE_KEY, {}))) {
       if (typeof until === 'number' && until > this._now()) {
         this._engine.silence(ruleId, until);
@@ -281,6 +283,45 @@ export class AlertManager extends Disposable implements HostAlerts {
     this._timer = setInterval(() => void this.evaluate(), this.deps.config().alertEvaluationIntervalSeconds * 1000);
   }
 
+  /**
+   * Start from the saved states merged with the episodes still open in the history, so a reload or
+   * a second window continues a firing episode (same start, cooldown from its last notification)
+   * instead of firing it again. Runs once, before the first round; when the history is not
+   * readable yet, the saved states are used and the next round tries again.
+   */
+  private _seedFromHistory(): void {
+    if (this._seeded) {
+      return;
+    }
+    const raw = this.deps.state.get<AlertRuleState[]>(STATE_KEY, []);
+    const saved = Array.isArray(raw) ? raw : [];
+    const h = this._historyStore();
+    if (!h) {
+      this._engine.restore(saved);
+      return;
+    }
+    this._seeded = true;
+    try {
+      const tz = this.deps.timeZone();
+      const budget = this.deps.config().budget;
+      const seed = seedAlertStates(saved, h.openEpisodes(), {
+        episodeState: id => h.episodeState(id),
+        periodStartOf: (metric, startedAt) => metric === 'costPerDay' ? startOfLocalDay(startedAt, tz)
+          : metric === 'budgetUse' && budget ? startOfPeriod(startedAt, tz, budget.period) : null,
+      });
+      this._engine.restore(seed.states);
+      const now = this._now();
+      for (const id of seed.orphans) {
+        if (h.closeEpisode(id, now)) {
+          this.deps.output.info(`[alert] ${id} closed: a newer episode of the same rule is open`);
+        }
+      }
+    } catch (e) {
+      this._engine.restore(saved);
+      this.deps.output.warn(`Alert history not read at start: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   private _historyStore(): AlertHistory | undefined {
     const db = this.deps.database?.();
     if (!db) {
@@ -331,6 +372,11 @@ export class AlertManager extends Disposable implements HostAlerts {
   private async _round(): Promise<void> {
     if (this.deps.canEvaluate && !this.deps.canEvaluate()) {
       return;
+    }
+    if (!this._seeded) {
+      this._seedFromHistory();
+      // whatever was readable now is what the session continues from
+      this._seeded = true;
     }
     const now = this._now();
     let round: AlertRound;
