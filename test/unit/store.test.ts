@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CallRecord, CostSource, emptyRecord, OriginRecord } from '../../src/core/model';
 import { CallStore, StoredCall } from '../../src/core/store/callStore';
-import { aggregate, M, ERRORS, QueryContext, splitRange } from '../../src/core/metrics/aggregate';
+import { aggregate, M, ERRORS, QueryContext, splitRange, WASTED } from '../../src/core/metrics/aggregate';
 import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
 import { nearestRank } from '../../src/core/metrics/percentile';
 import { HIST_K, RollupDelta, RollRow } from '../../src/core/store/rollups';
@@ -361,6 +361,23 @@ describe('store and metrics', function () {
       // [T0 - 7 min, T0 + 3.5 min) holds T0 .. T0 + 3 min: latencies 100, 200, 300, 400 -> p50 rank 2 = 200
       assert.strictEqual(windowStats(ctx, { from: T0 - 7 * MIN, to: T0 + 3 * MIN + 30_000 }).latency.p50, 200);
     } finally { other.close(); }
+  });
+
+  it('the in-memory day rollups follow inserts and deletes (dimensioned panels over whole days)', () => {
+    const a = store.sourceId('a'), b = store.sourceId('b');
+    const start = Date.UTC(2026, 0, 1);
+    store.insert(a, [0, 1, 2].map(i => rec(start + i * DAY + HOUR, '/a', { latency_ms: 10, cost_usd: 1, cost_source: 'logged' })));
+    store.insert(b, [0, 1].map(i => rec(start + i * DAY + 2 * HOUR, '/b', { success: false, cost_usd: 2, cost_source: 'logged' })));
+    // 3 whole days plus 30 min either side: the days come from the day rollups
+    const f = { from: start - 30 * MIN, to: start + 3 * DAY + 30 * MIN };
+    const rows = (): unknown[] => byEndpoint(ctx, f).map(r => [r.key, r.calls, r.errors, r.costUsd]);
+    assert.deepStrictEqual(rows(), [['/a', 3, 0, 3], ['/b', 2, 2, 4]]);
+    store.insert(b, [rec(start + 2 * DAY + 3 * HOUR, '/b', { cost_usd: 0.5, cost_source: 'logged' })]);
+    assert.deepStrictEqual(rows(), [['/a', 3, 0, 3], ['/b', 3, 2, 4.5]]);
+    store.deleteSource(a);
+    assert.deepStrictEqual(rows(), [['/b', 3, 2, 4.5]]);
+    // wasted = failed calls' cost (2 + 2) + retried ones (none)
+    assert.strictEqual(aggregate(ctx, { ...f, endpoint: '/b' }).get('')![WASTED], 2 + 2);
   });
 
   it('deleteSource removes raw rows and their share of the rollups', () => {

@@ -111,6 +111,8 @@ export class CallStore {
   private hourModelMem: Map<number, Map<number, number[]>> | null = null;
   /** In-memory mirror of hist_day: day -> (e, m, b) packed into a number -> [e, m, b, n] (loaded on first use). */
   private histDayMem: Map<number, Map<number | string, number[]>> | null = null;
+  /** In-memory mirror of roll_day: day -> "e,m,p,s" -> [e, m, p, s, ...measures] (loaded on first use; ~2k rows at 1M calls). */
+  private dayRollMem: Map<number, Map<string, number[]>> | null = null;
   /** In-memory copy of the recent raw rows (loaded on first use). */
   private recent: RecentState | null = null;
 
@@ -210,7 +212,32 @@ export class CallStore {
     this.hourTotalsMem = null;
     this.histDayMem = null;
     this.hourModelMem = null;
+    this.dayRollMem = null;
     this.recent = null;
+  }
+
+  private daySink(): ((key: number[], acc: number[]) => void) | undefined {
+    const mem = this.dayRollMem;
+    if (!mem) return undefined;
+    return (key, acc) => addDayRoll(mem, key[0], key[1], key[2], key[3], key[4], acc, 0);
+  }
+
+  /**
+   * Day rollups (UTC days) of [from, to): each(day, e, m, p, s, row) where row[4 + i] is MEASURES[i].
+   * From an in-memory mirror of roll_day: the dimensioned panels over whole days read no SQL.
+   */
+  eachDayRollup(from: number, to: number, each: (day: number, e: number, m: number, p: number, s: number, row: number[]) => void): void {
+    if (!this.dayRollMem) {
+      const mem = new Map<number, Map<string, number[]>>();
+      for (const r of this.all(`SELECT t, e, m, p, s, ${MEASURES.join(', ')} FROM roll_day`)) {
+        addDayRoll(mem, Number(r[0]), Number(r[1]), Number(r[2]), Number(r[3]), Number(r[4]), r as number[], 5);
+      }
+      this.dayRollMem = mem;
+    }
+    for (const [t, rows] of this.dayRollMem) {
+      if (t < from || t >= to) continue;
+      for (const v of rows.values()) each(t, v[0], v[1], v[2], v[3], v);
+    }
   }
 
   /** The recent raw rows (see RECENT_MS), loaded from the table on first use. */
@@ -412,6 +439,7 @@ export class CallStore {
       this.hourTotalsMem = new Map();
       this.hourModelMem = new Map();
       this.histDayMem = new Map();
+      this.dayRollMem = new Map();
       this.recent = { from: -Infinity, max: -Infinity, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
     }
   }
@@ -488,7 +516,7 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -514,7 +542,7 @@ export class CallStore {
     this.db.exec('BEGIN');
     try {
       this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -599,7 +627,7 @@ export class CallStore {
     try {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql));
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -704,6 +732,18 @@ function addHourModel(mem: Map<number, Map<number, number[]>>, t: number, m: num
   if (!hour) { hour = new Map(); mem.set(t, hour); }
   const v = hour.get(m);
   if (v) { v[0] += calls; v[1] += cost; v[2] += unpriced; } else hour.set(m, [calls, cost, unpriced]);
+}
+
+/** Adds measures (acc[offset + i] is MEASURES[i]) to a day rollup mirror; a key whose calls reach 0 goes, as in the table. */
+function addDayRoll(mem: Map<number, Map<string, number[]>>, t: number, e: number, m: number, p: number, s: number, acc: ArrayLike<unknown>, offset: number): void {
+  let day = mem.get(t);
+  if (!day) { day = new Map(); mem.set(t, day); }
+  const k = `${e},${m},${p},${s}`;
+  let v = day.get(k);
+  if (!v) { v = [e, m, p, s, ...new Array<number>(MEASURES.length).fill(0)]; day.set(k, v); }
+  for (let i = 0; i < MEASURES.length; i++) v[4 + i] += Number(acc[offset + i] ?? 0);
+  if (v[4] <= 0) day.delete(k);
+  if (!day.size) mem.delete(t);
 }
 
 function addDayHist(mem: Map<number, Map<number | string, number[]>>, t: number, e: number, m: number, b: number, n: number): void {

@@ -133,7 +133,9 @@ export class RollupDelta {
 
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
   flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
-    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement): void {
+    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement,
+    onDay?: (key: number[], acc: number[]) => void): void {
+    if (onDay) for (const { key, acc } of this.day.entries) onDay(key, acc);
     if (onHistDay) for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
     if (onHistHour) for (const { key, acc } of this.histHour.entries) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
     if (onHour) for (const { key, acc } of this.hour.entries) onHour(key[0], key[4], acc, key[2]);
