@@ -6,6 +6,7 @@ import {
   Decimation, Filler, type ChartDataset, type ChartConfiguration,
 } from 'chart.js';
 import { h, clear } from './dom';
+import { countOf, ordinal } from '../src/shared/text';
 import { dragToRange, niceTimeTicks } from './format';
 
 Chart.register(LineController, BarController, LineElement, PointElement, BarElement, LinearScale, CategoryScale, Tooltip, Legend, Decimation, Filler);
@@ -73,7 +74,7 @@ function dataTable(caption: string, xs: string[], cols: { label: string; values:
   const rows: number[] = [];
   for (let i = 0; i < xs.length; i += step) rows.push(i);
   const t = h('table', { className: 'sr-only' },
-    h('caption', null, step > 1 ? `${caption} (every ${step}th point of ${xs.length})` : caption),
+    h('caption', null, step > 1 ? `${caption} (every ${ordinal(step)} of ${countOf(xs.length, 'point')})` : caption),
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), ...cols.map(c => h('th', { scope: 'col' }, c.label)))));
   const body = h('tbody');
   for (const i of rows) {

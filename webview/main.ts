@@ -14,7 +14,8 @@ import type {
 } from '../src/shared/protocol';
 import { h, clear, select, button, icon } from './dom';
 import { watchTheme, type ChartHandle } from './charts';
-import { toLocalInput, fromLocalInput, formatCount } from './format';
+import { toLocalInput, fromLocalInput } from './format';
+import { countOf } from '../src/shared/text';
 import type { Ctx, Reply, TabView } from './context';
 import { realtimeTab } from './tabs/realtime';
 import { historyTab } from './tabs/history';
@@ -178,7 +179,7 @@ function showSnapshot(tab: TabId, payload: TabData, from: number, to: number, ge
   if (!mounted.has(tab)) { views[tab].mount(panel, ctx); mounted.add(tab); }
   views[tab].update(payload.data, ctx);
   const fmt = (t: number): string => new Date(t).toLocaleString();
-  statusLine.textContent = `${fmt(from)} – ${fmt(to)} · ${formatCount(meta.totalCalls)} calls stored · updated ${new Date(generatedAt).toLocaleTimeString()}`
+  statusLine.textContent = `${fmt(from)} – ${fmt(to)} · ${countOf(meta.totalCalls, 'call')} stored · updated ${new Date(generatedAt).toLocaleTimeString()}`
     + (meta.timeZone ? ` · days in ${meta.timeZone}` : '');
   document.body.setAttribute('aria-busy', 'false');
   document.body.dataset.tab = tab;

@@ -2,6 +2,7 @@ import type { AlertsData, RuleView, AlertView, AlertMetric, Severity, Comparison
 import type { TabView, Ctx } from '../context';
 import { h, clear, table, section, button, select } from '../dom';
 import { validateRuleForm, type RuleFormInput, NO_DATA } from '../format';
+import { countOf } from '../../src/shared/text';
 import { alertList } from './realtime';
 
 const METRICS: { value: AlertMetric; label: string; unit: string }[] = [
@@ -102,7 +103,7 @@ export function alertsTab(): TabView<AlertsData> {
         void ctx.request(id => ({ type: 'deleteRule', id, ruleId: r.id }));
       }, { secondary: true, title: `Delete ${r.name || r.id}` });
       return [r.name || r.id, METRICS.find(m => m.value === r.metric)?.label ?? r.metric, r.scope, r.comparison,
-        fmt(r.warning, r.metric), fmt(r.critical, r.metric), `${r.windowMinutes} min / for ${r.forMinutes} / ≥${r.minCalls} calls / cooldown ${r.cooldownMinutes}`,
+        fmt(r.warning, r.metric), fmt(r.critical, r.metric), `${r.windowMinutes} min / for ${r.forMinutes} / ≥${countOf(r.minCalls, 'call')} / cooldown ${r.cooldownMinutes}`,
         r.severity, r.enabled ? 'enabled' : 'disabled', h('span', { className: 'row-actions' }, edit, toggle, del)];
     });
     rulesBox.appendChild(table('Alert rules', ['Name', 'Metric', 'Scope', 'Fires', 'Warning', 'Critical', 'Window', 'Severity', 'State', ''], rows,

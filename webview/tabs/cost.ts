@@ -3,6 +3,7 @@ import type { TabView, Ctx } from '../context';
 import { h, clear, table, section, button, select } from '../dom';
 import { stackedBarChart, timeChart } from '../charts';
 import { formatUsd, formatUsdPrecise, formatCount, formatPercent, NO_DATA } from '../format';
+import { countOf, plural } from '../../src/shared/text';
 
 function tile(label: string, value: string, id: string, note?: string): HTMLElement {
   return h('div', { className: 'kpi', 'data-kpi': id }, h('div', { className: 'kpi-label' }, label), h('div', { className: 'kpi-value' }, value),
@@ -70,10 +71,10 @@ export function costTab(): TabView<CostData> {
           tile('Last 30 days', formatUsd(t.last30d), 'last30d'), tile('Month to date', formatUsd(t.monthToDate), 'mtd'),
           tile('Avg cost per priced call', formatUsdPrecise(d.avgCostPerCall), 'avgPerCall', 'in the selected range'),
           tile('Wasted (failed + retries)', formatUsd(d.wasted.totalUsd), 'wasted',
-            `failed ${formatUsd(d.wasted.failedUsd)} (${formatCount(d.wasted.failedCalls)} calls)` +
+            `failed ${formatUsd(d.wasted.failedUsd)} (${countOf(d.wasted.failedCalls, 'call')})` +
             (d.wasted.retryUsd !== null ? ` · retries ${formatUsd(d.wasted.retryUsd)}` : ''))),
         h('p', { className: 'muted small', id: 'unpriced-note' }, t.unpricedCalls30d > 0
-          ? `${formatCount(t.unpricedCalls30d)} calls in the last 30 days have no price (unknown model or no token usage) and are left out of these totals.`
+          ? `${countOf(t.unpricedCalls30d, 'call')} in the last 30 days ${plural(t.unpricedCalls30d, 'has', 'have')} no price (unknown model or no token usage) and are left out of these totals.`
           : 'Every call in the last 30 days is priced.'),
       );
       // Projection and budget
@@ -125,7 +126,7 @@ export function costTab(): TabView<CostData> {
       ctx.track(stackedBarChart(chartBox, {
         title: 'Cost per day by model', labels: days, yFormat: formatUsd,
         stacks: d.daily.keys.map((k, i) => ({ label: k, values: d.daily.values[i] })),
-        summary: days.length ? `${days.length} days, highest ${formatUsd(Math.max(...totalPerDay))} on ${days[totalPerDay.indexOf(Math.max(...totalPerDay))]}.` : 'No days.',
+        summary: days.length ? `${countOf(days.length, 'day')}, highest ${formatUsd(Math.max(...totalPerDay))} on ${days[totalPerDay.indexOf(Math.max(...totalPerDay))]}.` : 'No days.',
         line: dailyBudget !== null ? { label: 'Daily budget', value: dailyBudget } : undefined,
       }));
       const costCell = (r: { costUsd: number; calls: number; unpricedCalls: number }): string => (r.calls > 0 && r.unpricedCalls === r.calls ? NO_DATA : formatUsd(r.costUsd));

@@ -3,6 +3,7 @@ import type { TabView } from '../context';
 import { h, clear, section } from '../dom';
 import { timeChart, type TimeSeriesSpec } from '../charts';
 import { formatMs, formatPercent, formatRate, formatUsd, formatTime, zoneOffset, NO_DATA } from '../format';
+import { countOf } from '../../src/shared/text';
 
 export function historyTab(): TabView<HistoryData> {
   let root: HTMLElement;
@@ -31,7 +32,7 @@ export function historyTab(): TabView<HistoryData> {
       const bucketName = { minute: '1 minute', '5min': '5 minutes', '15min': '15 minutes', hour: '1 hour', day: '1 day' }[s.bucket];
       const max = (xs: (number | null)[]): number | null => xs.reduce<number | null>((m, x) => (x !== null && (m === null || x > m) ? x : m), null);
       root.appendChild(h('p', { className: 'muted small' },
-        `${pts.length} buckets of ${bucketName}. Percentiles ${s.percentileMethod === 'exact' ? 'exact' : 'approximate (≤ 2 %)'} per bucket from raw latencies. `,
+        `${countOf(pts.length, 'bucket')} of ${bucketName}. Percentiles ${s.percentileMethod === 'exact' ? 'exact' : 'approximate (≤ 2 %)'} per bucket from raw latencies. `,
         'Drag across a chart to zoom into that range; click a legend entry to hide a series.'));
       if (!pts.some(p => p.calls > 0)) {
         root.appendChild(h('p', { className: 'empty' }, 'No calls in this range.'));

@@ -2,6 +2,7 @@ import type { RealtimeData, Gauge, AlertView } from '../../src/shared/protocol';
 import type { TabView } from '../context';
 import { h, clear, table, section, icon } from '../dom';
 import { formatValue, formatChange, formatCount, formatPercent, formatMs, formatUsd, bandColorVar, NO_DATA } from '../format';
+import { countOf, plural } from '../../src/shared/text';
 
 function gaugeView(g: Gauge): HTMLElement {
   const fmt = (v: number | null): string => (g.unit === 'ms' ? formatMs(v) : formatPercent(v));
@@ -73,9 +74,9 @@ export function realtimeTab(): TabView<RealtimeData> {
       }
       const w = d.window;
       const notes = h('p', { className: 'muted small' },
-        `Percentiles: ${w.latency.method === 'exact' ? 'exact (nearest rank)' : 'approximate (≤ 2 % error)'} over n = ${formatCount(w.latency.n)} calls with a latency. `,
+        `Percentiles: ${w.latency.method === 'exact' ? 'exact (nearest rank)' : 'approximate (≤ 2 % error)'} over n = ${countOf(w.latency.n, 'call')} with a latency. `,
         `Throughput = calls per minute over the window. `,
-        w.unpricedCalls > 0 ? `${formatCount(w.unpricedCalls)} unpriced calls are left out of the cost.` : '');
+        w.unpricedCalls > 0 ? `${countOf(w.unpricedCalls, 'unpriced call')} ${plural(w.unpricedCalls, 'is', 'are')} left out of the cost.` : '');
       const rows = d.endpoints.map(r => [r.key, formatCount(r.calls), formatPercent(r.successRate), formatMs(r.avgLatency),
         formatMs(r.p95), formatUsd(r.unpricedCalls === r.calls && r.calls > 0 ? null : r.costUsd), r.unpricedCalls ? formatCount(r.unpricedCalls) : NO_DATA]);
       root.append(
