@@ -127,4 +127,40 @@ describe('pricing: recommendations', () => {
     for (const r of recs) assert.ok(r.basis.length > 0 && r.detail.length > 0);
     assert.deepStrictEqual(recommend({ windowDays: 0, rows: [] }, table), []);
   });
+
+  it('texts: counts with separators and the right singular/plural; titles name the model when an endpoint has several', () => {
+    const recs = recommend({
+      windowDays: 1, // x 30 to a month
+      at: AT,
+      rows: [
+        // 2 calls, 25,330 input tokens: 12,665 on average (>= 1,024, so prompt caching applies), nothing read from cache
+        row({ endpoint: '/api/search/answer', model: 'gpt-4o', provider: 'openai', calls: 2, pricedCalls: 2, usageCalls: 2,
+          inputTokens: 25_330, outputTokens: 1_000, failedCalls: 1, failedCostUsd: 1234.5 }),
+        // the same endpoint on a second model: 30,000 / 2 = 15,000 on average
+        row({ endpoint: '/api/search/answer', model: 'claude-sonnet-4-5', provider: 'anthropic', calls: 2, pricedCalls: 2, usageCalls: 2,
+          inputTokens: 30_000, outputTokens: 1_000 }),
+        // one model only: its titles stay short
+        row({ endpoint: '/other', model: 'acme-llm', calls: 1500, duplicateCalls: 1200, duplicateCostUsd: 0.004 }),
+      ],
+    }, table);
+    const of = (kind: string): { title: string; detail: string; basis: string; monthlySavingsUsd: number }[] => recs.filter(r => r.kind === kind);
+    assert.deepStrictEqual(of('prompt-cache').map(r => r.title).sort(), [
+      'Use prompt caching on /api/search/answer (claude-sonnet-4-5)',
+      'Use prompt caching on /api/search/answer (gpt-4o)',
+    ]);
+    const gpt = of('prompt-cache').find(r => r.title.endsWith('(gpt-4o)'))!;
+    assert.strictEqual(gpt.detail, 'Calls average 12,665 input tokens and only 0.0 % are read from the provider cache.');
+    // 50 % of the 25,330 uncached tokens at 2.5 - 1.25: 12,665 x 1.25 / 1e6 = 0.01583125 a day; x 30 = 0.4749375
+    assert.ok(gpt.basis.startsWith('assumes 50 % of the uncached input (25,330 tokens over the last 1 day, scaled to 30 days)'), gpt.basis);
+    close(gpt.monthlySavingsUsd, 0.4749375, 1e-9);
+    const [fail] = of('failures');
+    assert.deepStrictEqual([fail.title, fail.detail],
+      ['Failing calls to /api/search/answer (gpt-4o) cost money', '1 failed call was billed $1,234.50.']);
+    const [dup] = of('response-cache');
+    // $0.004 is under a cent: "<$0.01", not "$0.00"
+    assert.deepStrictEqual([dup.title, dup.detail], ['Cache repeated requests to /other',
+      '1,200 of 1,500 calls repeated an identical earlier request (same request hash) and cost <$0.01.']);
+    // cheaper-model titles name both models already
+    assert.ok(of('cheaper-model').every(r => / instead of .* on \/api\/search\/answer$/.test(r.title)));
+  });
 });

@@ -1,5 +1,7 @@
 // Recommendations, each with a monthly savings figure computed from the user's own aggregates.
 // Every figure states its basis; nothing here is a made-up constant saving.
+import { countOf, formatInt, plural } from '../../shared/text';
+import { formatUsd } from './format';
 import { costOfUsage } from './pricer';
 import type { PriceTable } from './priceTable';
 import type { ModelPrices, PriceEntry, Rate, TokenUsage } from './types';
@@ -58,7 +60,8 @@ export interface RecommendationInput {
 
 /** Prompt caching needs a prefix of at least this many tokens (OpenAI and Anthropic minimum). */
 const MIN_CACHEABLE_PROMPT = 1024;
-const money = (x: number): string => `$${x.toFixed(2)}`;
+// one rounding rule for money everywhere: thousands separators, a positive amount under a cent reads <$0.01
+const money = (x: number): string => formatUsd(x);
 const base = (r: Rate | null): number | null => (r === null ? null : typeof r === 'number' ? r : r.base);
 
 /** Cost of summed usage, priced as `usageCalls` average requests (so long-context tiers are decided per request). */
@@ -117,17 +120,28 @@ export function recommend(input: RecommendationInput, table: PriceTable): Recomm
   if (!(input.windowDays > 0)) return out;
   const monthDays = input.monthDays && input.monthDays > 0 ? input.monthDays : 30;
   const scale = monthDays / input.windowDays;
-  const window = `the last ${+input.windowDays.toFixed(2)} days, scaled to ${monthDays} days`;
+  const windowDays = +input.windowDays.toFixed(2);
+  const window = `the last ${windowDays} ${plural(windowDays, 'day')}, scaled to ${countOf(monthDays, 'day')}`;
   const share = input.promptCacheableShare !== undefined && input.promptCacheableShare > 0 && input.promptCacheableShare <= 1 ? input.promptCacheableShare : 0.5;
   const at = input.at ?? Date.now();
 
+  // an endpoint seen with several models gets one recommendation per model: the title names the
+  // model so two cards never read the same
+  const modelsOf = new Map<string, Set<string | null>>();
+  for (const a of input.rows) {
+    let set = modelsOf.get(a.endpoint);
+    if (!set) { set = new Set(); modelsOf.set(a.endpoint, set); }
+    set.add(a.model);
+  }
+
   for (const a of input.rows) {
     const model = a.model ?? undefined;
+    const where = (modelsOf.get(a.endpoint)?.size ?? 0) > 1 ? `${a.endpoint} (${a.model ?? 'no model'})` : a.endpoint;
     if (a.duplicateCalls > 0 && a.duplicateCostUsd > 0) {
       out.push({
         kind: 'response-cache', endpoint: a.endpoint, model,
-        title: `Cache repeated requests to ${a.endpoint}`,
-        detail: `${a.duplicateCalls} of ${a.calls} calls repeated an identical earlier request (same request hash) and cost ${money(a.duplicateCostUsd)}.`,
+        title: `Cache repeated requests to ${where}`,
+        detail: `${formatInt(a.duplicateCalls)} of ${countOf(a.calls, 'call')} repeated an identical earlier request (same request hash) and cost ${money(a.duplicateCostUsd)}.`,
         monthlySavingsUsd: a.duplicateCostUsd * scale,
         basis: `cost of the repeated calls over ${window}; assumes a cached answer would have been acceptable for them`,
       });
@@ -135,8 +149,8 @@ export function recommend(input: RecommendationInput, table: PriceTable): Recomm
     if (a.failedCalls > 0 && a.failedCostUsd > 0) {
       out.push({
         kind: 'failures', endpoint: a.endpoint, model,
-        title: `Failing calls to ${a.endpoint} cost money`,
-        detail: `${a.failedCalls} failed calls were billed ${money(a.failedCostUsd)}.`,
+        title: `Failing calls to ${where} cost money`,
+        detail: `${countOf(a.failedCalls, 'failed call')} ${plural(a.failedCalls, 'was', 'were')} billed ${money(a.failedCostUsd)}.`,
         monthlySavingsUsd: a.failedCostUsd * scale,
         basis: `cost of failed calls over ${window}; fixing the cause (or not retrying) would avoid it`,
       });
@@ -158,10 +172,10 @@ export function recommend(input: RecommendationInput, table: PriceTable): Recomm
       if (saved > 0) {
         out.push({
           kind: 'prompt-cache', endpoint: a.endpoint, model,
-          title: `Use prompt caching on ${a.endpoint}`,
-          detail: `Calls average ${Math.round(avgIn)} input tokens and only ${(readShare * 100).toFixed(1)} % are read from the provider cache.`,
+          title: `Use prompt caching on ${where}`,
+          detail: `Calls average ${countOf(avgIn, 'input token')} and only ${(readShare * 100).toFixed(1)} % are read from the provider cache.`,
           monthlySavingsUsd: saved * scale,
-          basis: `assumes ${Math.round(share * 100)} % of the uncached input (${Math.round(uncached)} tokens over ${window}) is a repeated prefix read at $${readRate}/M instead of $${inRate}/M`
+          basis: `assumes ${Math.round(share * 100)} % of the uncached input (${countOf(uncached, 'token')} over ${window}) is a repeated prefix read at $${readRate}/M instead of $${inRate}/M`
             + (w5 !== null && w5 > inRate ? `; the cache-write surcharge ($${w5}/M vs $${inRate}/M, paid when the prefix is written) is not deducted` : ''),
         });
       }
@@ -179,7 +193,7 @@ export function recommend(input: RecommendationInput, table: PriceTable): Recomm
         title: `Try ${best.e.model} instead of ${m.entry.model} on ${a.endpoint}`,
         detail: `The same tokens would have cost ${money(best.cost)} on ${best.e.model} instead of ${money(cur)} on ${m.entry.model}.`,
         monthlySavingsUsd: (cur - best.cost) * scale,
-        basis: `this endpoint's token sums (${a.usageCalls} calls) priced on both models over ${window}; answer quality is not compared`,
+        basis: `this endpoint's token sums (${countOf(a.usageCalls, 'call')}) priced on both models over ${window}; answer quality is not compared`,
       });
     }
   }

@@ -1,6 +1,7 @@
 // What caching saved: the app's own response cache and the provider's prompt cache, per endpoint,
 // plus a what-if for a higher response-cache hit rate. Inputs are aggregates the store queries.
 import type { PriceLookup } from './calculator';
+import { countOf, plural } from '../../shared/text';
 import { rateFor } from './pricer';
 import type { Rate } from './types';
 
@@ -140,6 +141,6 @@ export function whatIfHitRate(w: WhatIfInput): WhatIfResult {
   return {
     currentHitRate: current, targetHitRate: target, extraHitsPerMonth: extra,
     monthlySavingsUsd: w.avgNonCachedCost === null ? null : extra * w.avgNonCachedCost,
-    basis: `${w.calls} calls over ${w.windowDays} days scaled to ${monthDays} days; each extra hit saves the average cost of a non-cached call`,
+    basis: `${countOf(w.calls, 'call')} over ${+w.windowDays.toFixed(2)} ${plural(+w.windowDays.toFixed(2), 'day')} scaled to ${countOf(monthDays, 'day')}; each extra hit saves the average cost of a non-cached call`,
   };
 }
