@@ -92,6 +92,19 @@ describe('protocol host side', () => {
     assert.ok(Math.abs((w.avgCostPerMissUsd as number) - 0.2) < 1e-12);
   });
 
+  it('cache savings are "no data" when there is nothing to base them on, $0.00 only for a real zero', () => {
+    const rows = [
+      // no response-cache flag logged, no tokens: both savings unknown (the row shows "—" for its hit rate too)
+      cacheRow({ endpoint: '/none', calls: 4, nonCachedCalls: 4, nonCachedCostUsd: 0.4 }),
+      // 5 known misses and no hit: 0 hits x $0.10 = a real $0.00; 1,000 input tokens, none cached: 0 x ($1 - $0.10) = $0.00
+      cacheRow({ endpoint: '/zero', calls: 5, responseCacheKnown: 5, responseCacheHitRate: 0, nonCachedCalls: 5, nonCachedCostUsd: 0.5, inputTokens: 1000 }),
+    ];
+    const deps: PricingDeps = { engine: { cacheStats: () => rows } as unknown as PricingDeps['engine'], pricer: () => pricer, budget: () => null, timeZone: () => 'UTC' };
+    const by = new Map(cacheSavingsRows(deps, { from: 0, to: 1 })!.byEndpoint.map(s => [s.key, s]));
+    assert.deepStrictEqual([by.get('/none')?.responseUsd ?? null, by.get('/none')?.promptUsd ?? null], [null, null]);
+    assert.deepStrictEqual([by.get('/zero')?.responseUsd, by.get('/zero')?.promptUsd], [0, 0]);
+  });
+
   it('projects a day budget from the recent hourly rate', () => {
     const now = Date.UTC(2026, 2, 15, 12);              // noon UTC: 12 hours left in the day
     const today = Date.UTC(2026, 2, 15);

@@ -121,12 +121,16 @@ export function cacheSavingsRows(d: PricingDeps, q: QueryFilter): { byEndpoint: 
   const e = d.engine;
   if (!e.cacheStats) return null;
   const rows = e.cacheStats(q, true);
+  // A saving is only a figure when there is something to base it on: rows whose response-cache
+  // flag is never logged have no known hits (savings "—", like their hit rate), rows without any
+  // token counts have no prompt-cache figure. $0.00 stays for a real zero (known misses only).
   const resp = responseCacheSavings(rows.map(r => ({
     endpoint: r.endpoint, model: r.model, hits: r.responseCacheHits,
     nonCachedPricedCalls: r.nonCachedCalls - r.nonCachedUnpricedCalls, nonCachedCostUsd: r.nonCachedCostUsd,
-  })));
+  }))).map((s, i) => (rows[i].responseCacheKnown > 0 ? s : { ...s, savedUsd: null }));
   const pricer = d.pricer();
-  const prompt = pricer ? promptCacheSavings(rows.map(r => ({
+  const withTokens = rows.filter(r => r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens > 0);
+  const prompt = pricer ? promptCacheSavings(withTokens.map(r => ({
     endpoint: r.endpoint, model: r.model === '(none)' ? null : r.model, cacheReadTokens: r.cacheReadTokens,
     cacheWrite5mTokens: r.cacheWrite5mTokens, cacheWrite1hTokens: r.cacheWrite1hTokens,
   })), pricer.table, q.to) : [];
