@@ -5,6 +5,7 @@ import type { Problem } from '../core/model';
 import type { ExportArgs, ExportCommands } from './exportCommands';
 import { writeExampleWorkspace } from './exampleWorkspace';
 import { goToCode } from './goToCode';
+import { countOf } from '../shared/text';
 import type { LogWatcher } from './logWatcher';
 import { COMMANDS, type CommandId } from './registry';
 import type { HostAlerts, OpenDashboardOptions } from './services';
@@ -100,12 +101,12 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       const problems: Problem[] = d.engine.sources().flatMap(s => s.problems);
       const skipped = d.engine.sources().reduce((n, s) => n + s.skipped, 0);
       if (!problems.length) {
-        void vscode.window.showInformationMessage(skipped ? `${skipped} lines were skipped; no detail kept.` : 'No problem: every line of every log was read.');
+        void vscode.window.showInformationMessage(skipped ? `${countOf(skipped, 'line')} skipped; no detail kept.` : 'No problem: every line of every log was read.');
         return;
       }
       const pick = await vscode.window.showQuickPick(problems.map(p => ({
         label: `${vscode.workspace.asRelativePath(p.file)}${p.line > 0 ? `:${p.line}` : ''}`, detail: p.reason, problem: p,
-      })), { placeHolder: `${skipped} skipped line(s); the first ${problems.length} of each source are listed`, matchOnDetail: true });
+      })), { placeHolder: `${countOf(skipped, 'skipped line')}; the first ${problems.length} of each source are listed`, matchOnDetail: true });
       if (pick) {
         await openProblem(pick.problem);
       }
