@@ -1,6 +1,6 @@
 // Memory soak: does an hour of dashboard auto-refresh grow the extension host's or the webview's memory?
 //
-//   node bench/memorySoak.js [--refreshes N] [--interval-ms M] [--mode refresh|view] [--every K] [--out FILE]
+//   node bench/memorySoak.js [--refreshes N] [--interval-ms M] [--tab ID] [--mode refresh|view] [--every K] [--out FILE]
 //
 // Needs a build (`node esbuild.mjs`) and code-server (`npm run setup:vscode`); builds nothing itself.
 // Opens the example workspace (examples/, copied into a temp dir) in code-server + headless Chromium with the
@@ -13,6 +13,8 @@
 //     in the webview by wrapping setInterval). The host reuses a snapshot computed < 3 s ago, so back to back
 //     most of these only re-render in the webview: the webview side of auto-refresh, not the host's.
 //   --interval-ms M: wait M ms after each rendered refresh (default 0, as fast as the dashboard allows).
+//   --tab ID: the tab refreshed (default: the dashboard's default, realtime, which has no chart; history has
+//     charts, so chart.js instances are created and destroyed on every refresh).
 // Samples (after the first render and a settle, every K = 60 refreshes, and at the end):
 //   host RSS: the code-server extension host process (`--type=extensionHost`, in code-server's process group),
 //     from ps; it cannot be garbage-collected from outside, so read its trend and settle-to-end delta;
@@ -39,9 +41,9 @@ const EVERY = Number(arg('every', 60));
 const MODE = arg('mode', 'refresh');
 const OUT = path.resolve(arg('out', path.join(ROOT, 'bench/MEMORY.md')));
 const SETTLE_MS = Number(arg('settle-ms', 10000));
-const ISOLATE = !process.argv.includes('--same-site');
+const TAB = arg('tab', '');   // realtime (the default tab, no charts), history, cost, cache, alerts
 if (!(N > 0) || !(INTERVAL >= 0) || !(EVERY > 0) || !['refresh', 'view'].includes(MODE)) {
-  console.error('usage: node bench/memorySoak.js [--refreshes N] [--interval-ms M] [--mode refresh|view] [--every K] [--out FILE]');
+  console.error('usage: node bench/memorySoak.js [--refreshes N] [--interval-ms M] [--tab ID] [--mode refresh|view] [--every K] [--out FILE]');
   process.exit(2);
 }
 const sleep = ms => new Promise(r => setTimeout(r, ms));
@@ -99,29 +101,6 @@ async function ingestSettles(frame, timeout = 180000) {
   return last;
 }
 
-/**
- * code-server serves webviews from its own origin, so Chromium renders them in the workbench's process and one
- * V8 heap holds both. To read the webview's heap alone, reload the workbench with its webview endpoint on
- * http://localhost:<port> (the same server, another site): Chromium then puts the webview in its own process
- * (an out-of-process iframe with its own CDP session), as VS Code's usual vscode-cdn.net endpoint would.
- */
-async function crossSiteWebviews(page, host) {
-  const base = new URL(host.url());
-  await page.route(u => u.pathname === '/' && u.host === base.host, async route => {
-    const res = await route.fetch();
-    let body = await res.text();
-    body = body.replace(/(webviewEndpoint&quot;:&quot;)([^&]*)(&quot;)/, (m, a, ep, b) => {
-      const abs = new URL(ep, base);
-      abs.hostname = 'localhost';
-      return a + abs.toString().replace(/\/$/, '') + b;
-    });
-    if (!/webviewEndpoint&quot;:&quot;http:\/\/localhost/.test(body)) console.warn(`warning: webviewEndpoint not rewritten: ${(/.{80}webviewEndpoint.{120}/.exec(body) || ['(absent)'])[0]}`);
-    await route.fulfill({ response: res, body });
-  });
-  await page.goto(host.url());
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
-}
-
 async function main() {
   const started = Date.now();
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -131,10 +110,19 @@ async function main() {
   const settings = { 'apiMonitor.autoRefresh': false, 'workbench.colorTheme': 'Default Dark Modern' };
   const wb = await openWorkbench({ workspace: path.join(ROOT, 'examples'), link: true, theme: 'dark', settings });
   const { page, host, browser } = wb;
-  let cdp;
+  let cdp, pageCdp;
   try {
-    if (ISOLATE) await crossSiteWebviews(page, host);
     await statusBarItem(page, 'apiMonitor.cost').first().waitFor({ timeout: 90000 });
+    // the workbench's own heap before the dashboard opens (the webview shares its renderer, see below)
+    pageCdp = await page.context().newCDPSession(page);
+    await sleep(5000);
+    const gcHeap = async (session) => {
+      await session.send('HeapProfiler.collectGarbage');
+      await session.send('HeapProfiler.collectGarbage');
+      return MB((await session.send('Runtime.getHeapUsage')).usedSize);
+    };
+    const baseline = await gcHeap(pageCdp);
+    console.log(`workbench renderer heap before the dashboard: ${baseline.toFixed(2)} MB`);
     await runCommand(page, 'API Monitor: Open Dashboard');
     const wv = webviewFrame(page);
     await wv.locator('body[data-ready="1"]').waitFor({ timeout: 60000 });
@@ -143,13 +131,21 @@ async function main() {
     console.log(`first read settled: ${stored} calls stored (${((Date.now() - started) / 1000).toFixed(0)} s after start)`);
     await pick(wv, 'f-range', 'Last 24 hours');
     await wv.locator('body[aria-busy="false"]').waitFor({ timeout: 30000 });
+    if (TAB) {
+      await wv.locator(`vscode-tab-header[data-tab="${TAB}"]`).click();
+      await wv.locator(`body[data-tab="${TAB}"][aria-busy="false"]`).waitFor({ timeout: 30000 });
+    }
     const tab = await frame.evaluate(() => document.body.dataset.tab);
 
-    // the heap of the webview's own document: its frame is out of process (own CDP session); if not, the page's
-    let heapScope = 'webview frame (own renderer)';
+    // the heap of the webview's own document: an out-of-process frame has its own CDP session. code-server
+    // serves webviews from the workbench's own origin, so here the webview normally shares the workbench's
+    // renderer and V8 heap: then the page's session reads both, and the workbench's share is bracketed by a
+    // reading before the dashboard opens and one after it is closed (end of run).
+    let heapScope = 'webview frame (own renderer)', shared = false;
     try { cdp = await page.context().newCDPSession(frame); } catch (e) {
-      heapScope = `whole page renderer (frame has no own session: ${e.message.split('\n')[0]})`;
-      cdp = await page.context().newCDPSession(page);
+      shared = true;
+      heapScope = 'the workbench renderer\'s V8 heap, which the webview shares (same origin: no out-of-process frame)';
+      cdp = pageCdp;
     }
     await cdp.send('HeapProfiler.enable').catch(() => {});
     const hasDomCounters = await cdp.send('Memory.getDOMCounters').then(() => true, () => false);
@@ -217,6 +213,14 @@ async function main() {
       if (INTERVAL) await sleep(INTERVAL);
     }
     const totalS = (Date.now() - t0) / 1000;
+    // close the dashboard: what the shared heap keeps without the webview, and the host without its panel
+    await runCommand(page, 'View: Close All Editors');
+    await frame.waitForFunction(() => false, null, { timeout: 10000 }).catch(() => {});   // until the frame is gone
+    await sleep(3000);
+    const afterClose = await gcHeap(pageCdp);
+    const ehClosed = extensionHost(hostPgid);
+    const hostClosed = ehClosed.length ? MB(ehClosed.reduce((a, p) => a + p.rssKb, 0) * 1024) : NaN;
+    console.log(`after closing the dashboard: renderer heap ${afterClose.toFixed(2)} MB, host RSS ${hostClosed.toFixed(1)} MB`);
     const sorted = [...times].sort((a, b) => a - b);
     const med = sorted[Math.floor(sorted.length / 2)];
     const errors = samples.filter(s => !/calls stored/.test(s.status)).length;
@@ -243,7 +247,7 @@ async function main() {
     const section = [
       `## Memory soak, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
       '',
-      `- command: \`node bench/memorySoak.js --refreshes ${N} --interval-ms ${INTERVAL}${MODE !== 'refresh' ? ` --mode ${MODE}` : ''}\``,
+      `- command: \`node bench/memorySoak.js --refreshes ${N} --interval-ms ${INTERVAL}${MODE !== 'refresh' ? ` --mode ${MODE}` : ''}${TAB ? ` --tab ${TAB}` : ''}\``,
       `- commit ${commit}${dirty}, dist/ built ${distAge.toISOString().replace(/\.\d+Z$/, 'Z')}`,
       `- machine: ${machine}`,
       `- workspace: examples/ (${stored} calls stored), tab ${tab}, range Last 24 hours, apiMonitor.autoRefresh off (only the driven refreshes run)`,
@@ -252,6 +256,10 @@ async function main() {
         + ` ${totalS.toFixed(0)} s in all, median ${med} ms, slowest ${slowest} ms per refresh${errors ? `; ${errors} samples showed an error in the status line` : ''}`,
       `- settle: ${SETTLE_MS / 1000} s after the range change before refresh 0; webview heap read after two HeapProfiler.collectGarbage (${heapScope});`
         + ' host RSS from ps (the extension host cannot be garbage-collected from outside)',
+      ...(shared ? [`- shared heap brackets: ${baseline.toFixed(2)} MB before the dashboard opened, ${afterClose.toFixed(2)} MB after it was closed at the end`
+        + ` (the webview's share at the settle point ≈ ${(first.heapMb - baseline).toFixed(2)} MB, at the end ≈ ${(last.heapMb - afterClose).toFixed(2)} MB);`
+        + ` host RSS after closing ${hostClosed.toFixed(1)} MB`] : [`- host RSS after closing the dashboard ${hostClosed.toFixed(1)} MB; renderer heap ${afterClose.toFixed(2)} MB`]),
+      '- DOM counters: Memory.getDOMCounters for the whole renderer (documents, nodes incl. detached ones, JS event listeners); DOM nodes and canvases: the webview document only',
       '',
       table,
       '',
@@ -264,7 +272,8 @@ async function main() {
     console.log(`written to ${path.relative(process.cwd(), OUT)}`);
     if (wb.pageErrors.length) console.log(`page errors:\n${wb.pageErrors.slice(0, 10).join('\n')}`);
   } finally {
-    await cdp?.detach().catch(() => {});
+    if (cdp && cdp !== pageCdp) await cdp.detach().catch(() => {});
+    await pageCdp?.detach().catch(() => {});
     await wb.close();
   }
 }
