@@ -1,4 +1,5 @@
 // Memory soak: does an hour of dashboard auto-refresh grow the extension host's or the webview's memory?
+/* global document, window, MutationObserver -- the functions given to frame.evaluate() run in the webview, not in Node */
 //
 //   node bench/memorySoak.js [--refreshes N] [--interval-ms M] [--tab ID] [--mode refresh|view] [--every K] [--out FILE]
 //
