@@ -8,22 +8,11 @@ import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCos
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
 import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
 import { compileFilter, QueryContext } from './metrics/aggregate';
-import { LogReader, Checkpoint } from './ingest/logReader';
+import { LogReader, Checkpoint, type ReadBatch } from './ingest/logReader';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
 
-/** One batch as the reader hands it over. */
-export interface ReaderBatch {
-  path: string;
-  format: LogFormat;
-  records: OriginRecord[];
-  problems: Problem[];
-  skipped: number;
-  zoneAssumed: number;
-  /** drop what was stored for this source before adding these records */
-  reset: boolean;
-  /** records stored under this other path now belong to `path` (rename/rotation) */
-  renamedFrom?: string;
-}
+/** One batch as the reader hands it over (the log reader's own type). */
+export type ReaderBatch = ReadBatch;
 
 export interface ReaderOptions {
   timeZone?: string;
