@@ -67,8 +67,8 @@ export function costTab(): TabView<CostData> {
       const t = d.totals;
       root.append(
         h('div', { className: 'kpis' },
-          tile('Today', formatUsd(t.today), 'today'), tile('Last 7 days', formatUsd(t.last7d), 'last7d'),
-          tile('Last 30 days', formatUsd(t.last30d), 'last30d'), tile('Month to date', formatUsd(t.monthToDate), 'mtd'),
+          tile('Today', formatUsd(t.today), 'today'), tile('Last 7 days', formatUsd(t.last7d), 'last7d', 'calendar days, today included'),
+          tile('Last 30 days', formatUsd(t.last30d), 'last30d', 'calendar days, today included'), tile('Month to date', formatUsd(t.monthToDate), 'mtd'),
           tile('Avg cost per priced call', formatUsdPrecise(d.avgCostPerCall), 'avgPerCall', 'in the selected range'),
           tile('Wasted (failed + retries)', formatUsd(d.wasted.totalUsd), 'wasted',
             `failed ${formatUsd(d.wasted.failedUsd)} (${countOf(d.wasted.failedCalls, 'call')})` +
