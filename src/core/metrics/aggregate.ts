@@ -193,6 +193,16 @@ function addInto(map: Map<string, number[]>, key: string, row: SqlValue[], offse
  * With a grain, day rollups are not used (slots must be hour-aligned, e.g. for local-zone days).
  */
 export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number, forceRaw = false): Map<string, number[]> {
+  // Memoised until the next change to the store (the result is shared: callers only read it).
+  return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`, () => aggregateNow(ctx, filter, dims, grain, forceRaw));
+}
+
+/** The memo key of a query: every filter field, the grouping and the grain. */
+function memoKey(f: QueryFilter, dims: Dim[], grain: number | undefined): string {
+  return JSON.stringify([f.from, f.to, f.endpoint ?? null, f.model ?? null, f.provider ?? null, f.status ?? null, dims, grain ?? null]);
+}
+
+function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined, forceRaw: boolean): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const cf = compileFilter(ctx.store, filter);
   if (!cf.ok || filter.to <= filter.from) return out;
@@ -306,6 +316,11 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
 
 /** Latency distributions per group key (same keys as aggregate()), and per slot when grain is given. */
 export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number): { approx: boolean; dists: Map<string, LatencyDist> } {
+  // Memoised like aggregate(); quantile() may reorder a distribution's values, which changes no answer.
+  return ctx.store.memo(`lat\u0000${memoKey(filter, dims, grain)}\u0000${ctx.exactPercentiles === true}`, () => latencyDistsNow(ctx, filter, dims, grain));
+}
+
+function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined): { approx: boolean; dists: Map<string, LatencyDist> } {
   const dists = new Map<string, LatencyDist>();
   const cf = compileFilter(ctx.store, filter);
   if (!cf.ok || filter.to <= filter.from) return { approx: false, dists };

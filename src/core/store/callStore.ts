@@ -115,6 +115,10 @@ export class CallStore {
   private dayRollMem: Map<number, Map<string, number[]>> | null = null;
   /** In-memory copy of the recent raw rows (loaded on first use). */
   private recent: RecentState | null = null;
+  /** Bumped by every change to calls or rollups: query results memoised under an older value are stale. */
+  private gen = 0;
+  private memoGen = -1;
+  private memoMap = new Map<string, unknown>();
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -206,8 +210,29 @@ export class CallStore {
     return id;
   }
 
+  /** The current data generation (changes with every insert, delete, re-price or retention run). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * compute() once per key until the data changes: a full dashboard refresh asks for the same
+   * aggregates several times (window and costSummary, byEndpoint and costByEndpoint...), each a scan
+   * of the same recent rows. The value is shared: callers must not mutate it.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memoGen !== this.gen) { this.memoMap.clear(); this.memoGen = this.gen; }
+    if (this.memoMap.has(key)) return this.memoMap.get(key) as T;
+    const v = compute();
+    // bounded: a long-lived host asking for many distinct ranges without new data must not grow it forever
+    if (this.memoMap.size >= 256) this.memoMap.clear();
+    this.memoMap.set(key, v);
+    return v;
+  }
+
   /** The in-memory mirrors reload from the tables on next use. */
   private dropMirrors(): void {
+    this.gen++;
     this.histHourMem = null;
     this.hourTotalsMem = null;
     this.histDayMem = null;
@@ -471,6 +496,7 @@ export class CallStore {
     const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
     const single = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES (${new Array(NCOL).fill('?').join(',')})`);
     const recent = this.recent;
+    this.gen++;
     this.db.exec('BEGIN');
     try {
       for (const r of records) {
@@ -535,6 +561,7 @@ export class CallStore {
       retry_count FROM calls WHERE source_id = ?`);
     let n = 0;
     this.recent = null;
+    this.gen++;
     try {
       st.bind([sourceId]);
       while (st.step()) { delta.add(rollRow(st.get()), -1); n++; }
@@ -559,6 +586,7 @@ export class CallStore {
   renameSource(oldPath: string, newPath: string): void {
     const old = this.sourceState(oldPath);
     if (!old) return;
+    this.gen++;
     const target = this.sourceState(newPath);
     if (!target) {
       this.db.run('UPDATE sources SET path = ?, checkpoint = NULL WHERE id = ?', [newPath, old.id]);
@@ -595,6 +623,7 @@ export class CallStore {
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
     this.recent = null;
+    this.gen++;
     let changed = 0;
     let lastId = afterId;
     let rows = 0;
