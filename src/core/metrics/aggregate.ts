@@ -193,8 +193,30 @@ function addInto(map: Map<string, number[]>, key: string, row: SqlValue[], offse
  * With a grain, day rollups are not used (slots must be hour-aligned, e.g. for local-zone days).
  */
 export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number, forceRaw = false): Map<string, number[]> {
+  // One grouping serves its coarser ones: a full refresh asks for endpoint, model and (endpoint, model)
+  // groups of the same range (byEndpoint, byModel, costBy*, cacheStats, tokenUsage), each a read of the
+  // same rollups and raw edges; (endpoint, model) is read once and summed down.
+  if (dims.length === 1 && dims[0] !== 'p') {
+    const col = dims[0] === 'e' ? 0 : 1;
+    return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`,
+      () => sumDown(aggregate(ctx, filter, ['e', 'm'], grain, forceRaw), col));
+  }
   // Memoised until the next change to the store (the result is shared: callers only read it).
   return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`, () => aggregateNow(ctx, filter, dims, grain, forceRaw));
+}
+
+/** Groups keyed `[slot|]e,m` summed to `[slot|]e` (col 0) or `[slot|]m` (col 1). */
+function sumDown(src: Map<string, number[]>, col: 0 | 1): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [key, m] of src) {
+    const bar = key.indexOf('|');
+    const ids = key.slice(bar + 1).split(',');
+    const k = key.slice(0, bar + 1) + ids[col];
+    let acc = out.get(k);
+    if (!acc) { acc = zeroMeasures(); out.set(k, acc); }
+    for (let i = 0; i < NM; i++) acc[i] += m[i];
+  }
+  return out;
 }
 
 /** The memo key of a query: every filter field, the grouping and the grain. */
