@@ -196,7 +196,8 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
   // One grouping serves its coarser ones: a full refresh asks for endpoint, model and (endpoint, model)
   // groups of the same range (byEndpoint, byModel, costBy*, cacheStats, tokenUsage), each a read of the
   // same rollups and raw edges; (endpoint, model) is read once and summed down.
-  if (dims.length === 1 && dims[0] !== 'p') {
+  // (Not for a grain or forceRaw: those are one-off reads, where the finer grouping only costs more.)
+  if (dims.length === 1 && dims[0] !== 'p' && grain === undefined && !forceRaw) {
     const col = dims[0] === 'e' ? 0 : 1;
     return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`,
       () => sumDown(aggregate(ctx, filter, ['e', 'm'], grain, forceRaw), col));
