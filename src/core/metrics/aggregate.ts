@@ -340,6 +340,18 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
 /** Latency distributions per group key (same keys as aggregate()), and per slot when grain is given. */
 export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = [], grain?: number): { approx: boolean; dists: Map<string, LatencyDist> } {
   // Memoised like aggregate(); quantile() may reorder a distribution's values, which changes no answer.
+  const key = `lat\u0000${memoKey(filter, dims, grain)}\u0000${ctx.exactPercentiles === true}`;
+  if (dims.length === 0 && grain === undefined && filter.to - filter.from <= RAW_RANGE_MS) {
+    // Short ranges are exact (raw values): the Real-time tab wants the whole window and its endpoints,
+    // so the window's values are the endpoints' values put together (one scan of the recent rows, not two).
+    return ctx.store.memo(key, () => {
+      const all = new ExactDist();
+      for (const d of latencyDists(ctx, filter, ['e']).dists.values()) all.merge(d as ExactDist);
+      const dists = new Map<string, LatencyDist>();
+      if (all.n > 0) dists.set('', all);
+      return { approx: false, dists };
+    });
+  }
   return ctx.store.memo(`lat\u0000${memoKey(filter, dims, grain)}\u0000${ctx.exactPercentiles === true}`, () => latencyDistsNow(ctx, filter, dims, grain));
 }
 
