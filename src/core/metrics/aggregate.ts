@@ -131,6 +131,7 @@ export function scanRecent<T>(ctx: QueryContext, f: QueryFilter, a: number, b: n
   const rows = rec.rows;
   let lastSlot = NaN, lastDk = NaN;
   let last: T | undefined;
+  let inner: Map<number, T> | undefined;
   // rows are in ts order: binary search for the first row at or after a, stop at b
   let lo = 0, hi = rec.n;
   while (lo < hi) {
@@ -145,8 +146,11 @@ export function scanRecent<T>(ctx: QueryContext, f: QueryFilter, a: number, b: n
     const slot = grain === undefined ? 0 : ts - (ts % grain);
     const dk = c0 < 0 ? 0 : c1 < 0 ? rows[o + c0] : rows[o + c0] * DIM_SHIFT + rows[o + c1];
     if (slot !== lastSlot || dk !== lastDk || last === undefined) {
-      let inner = groups.get(slot);
-      if (!inner) { inner = new Map(); groups.set(slot, inner); }
+      // the slot's groups are looked up only when the slot changes (rows of one slot are adjacent)
+      if (slot !== lastSlot || inner === undefined) {
+        inner = groups.get(slot);
+        if (!inner) { inner = new Map(); groups.set(slot, inner); }
+      }
       let g = inner.get(dk);
       if (g === undefined) {
         const ids = c0 < 0 ? '' : c1 < 0 ? `${rows[o + c0]}` : `${rows[o + c0]},${rows[o + c1]}`;
