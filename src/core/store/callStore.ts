@@ -93,6 +93,9 @@ export interface SourceState {
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
+/** Deferred hist_day rows written once this many are pending (a 30-day bulk load has ~45k distinct ones). */
+const HIST_DAY_PENDING_MAX = 50_000;
+
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
     endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(),
@@ -119,6 +122,13 @@ export class CallStore {
   private gen = 0;
   private memoGen = -1;
   private memoMap = new Map<string, unknown>();
+  /**
+   * hist_day changes of tail appends not yet in the table, packed (t, e, m, b) -> [t, e, m, b, n]: an
+   * append of 1,000 calls touches ~1,000 (endpoint, model, bucket) rows of the day, most of its rollup
+   * upserts; coalesced here they are written once per HIST_DAY_PENDING_MAX changes or before anything
+   * reads, deletes or saves the table. The in-memory mirror is updated at once.
+   */
+  private pendingHistDay = new Map<string, number[]>();
 
   private constructor(public db: Database, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
@@ -167,7 +177,23 @@ export class CallStore {
   }
 
   /** Rows of a query as arrays (small results only). */
+  /** Writes the deferred hist_day changes (see pendingHistDay). */
+  flushPendingHistDay(): void {
+    if (!this.pendingHistDay.size) return;
+    const st = this.stmt('INSERT INTO hist_day (t,e,m,b,n) VALUES (?,?,?,?,?) ON CONFLICT(t,e,m,b) DO UPDATE SET n = n + excluded.n');
+    this.db.exec('BEGIN');
+    try {
+      for (const row of this.pendingHistDay.values()) if (row[4] !== 0) st.run(row);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    this.pendingHistDay.clear();
+  }
+
   all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    if (this.pendingHistDay.size && sql.includes('hist_day')) this.flushPendingHistDay();
     const st = this.db.prepare(sql);
     try {
       st.bind(params);
@@ -496,6 +522,7 @@ export class CallStore {
     const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
     const single = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES (${new Array(NCOL).fill('?').join(',')})`);
     const recent = this.recent;
+    const deferred: number[] = [];
     this.gen++;
     this.db.exec('BEGIN');
     try {
@@ -542,19 +569,30 @@ export class CallStore {
         }
       }
       for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink(),
+        (t, e, m, b, n) => deferred.push(t, e, m, b, n));
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dropMirrors();
       throw e;
     }
+    // only committed changes join the pending hist_day rows
+    const pending = this.pendingHistDay;
+    for (let i = 0; i < deferred.length; i += 5) {
+      const key = `${deferred[i]},${deferred[i + 1]},${deferred[i + 2]},${deferred[i + 3]}`;
+      const row = pending.get(key);
+      if (row) row[4] += deferred[i + 4];
+      else pending.set(key, deferred.slice(i, i + 5));
+    }
+    if (pending.size >= HIST_DAY_PENDING_MAX) this.flushPendingHistDay();
     if (recent) this.trimRecent(recent);
     return inserted;
   }
 
   /** Deletes a source's raw rows and subtracts them from the rollups (for a reset or a removed file). */
   deleteSource(sourceId: number): number {
+    this.flushPendingHistDay();
     const delta = new RollupDelta();
     const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit,
       input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd,
@@ -620,6 +658,7 @@ export class CallStore {
    */
   reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string,
     afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
+    this.flushPendingHistDay();
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
     this.recent = null;
@@ -684,6 +723,8 @@ export class CallStore {
     const rollCutoff = now - Math.max(this.opts.rollupRetentionDays ?? 400, this.opts.retentionDays) * DAY_MS;
     const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
     if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) return 0;
+    // the deferred hist_day rows go in before old ones are deleted (they may be old themselves)
+    this.flushPendingHistDay();
     this.db.exec('BEGIN');
     try {
       for (const id of affected) {
@@ -707,6 +748,7 @@ export class CallStore {
   // ---- persistence ---------------------------------------------------------------------------
 
   export(): Uint8Array {
+    this.flushPendingHistDay();
     // db.export() closes and reopens the database, which frees every prepared statement.
     for (const st of this.stmts.values()) st.free();
     this.stmts.clear();

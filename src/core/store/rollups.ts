@@ -134,7 +134,7 @@ export class RollupDelta {
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
   flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
     onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement,
-    onDay?: (key: number[], acc: number[]) => void): void {
+    onDay?: (key: number[], acc: number[]) => void, deferHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): void {
     if (onDay) for (const { key, acc } of this.day.entries) onDay(key, acc);
     if (onHistDay) for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
     if (onHistHour) for (const { key, acc } of this.histHour.entries) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
@@ -148,6 +148,11 @@ export class RollupDelta {
       ['hist_hour', ['t', 'b'], this.histHour, 'n'],
       ['hist_day', ['t', 'e', 'm', 'b'], this.histDay, 'n'],
     ];
+    if (deferHistDay && !this.negative) {
+      // the caller writes these later, coalesced over many flushes (most of an append's upserts)
+      for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) deferHistDay(key[0], key[1], key[2], key[3], acc[0]);
+      this.histDay.clear();
+    }
     for (const [table, keys, map, valueCols] of tiers) {
       if (!map.size) continue;
       const nv = valueCols === 'n' ? 1 : MEASURES.length;
