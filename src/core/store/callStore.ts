@@ -250,8 +250,9 @@ export class CallStore {
     if (this.memoGen !== this.gen) { this.memoMap.clear(); this.memoGen = this.gen; }
     if (this.memoMap.has(key)) return this.memoMap.get(key) as T;
     const v = compute();
-    // bounded: a long-lived host asking for many distinct ranges without new data must not grow it forever
-    if (this.memoMap.size >= 256) this.memoMap.clear();
+    // bounded: a host refreshing a sliding range with no new data asks for new keys every time, and an
+    // exact 24 h latency entry holds ~1 MB of values; a full refresh of every tab uses ~40 keys
+    if (this.memoMap.size >= 64) this.memoMap.clear();
     this.memoMap.set(key, v);
     return v;
   }
