@@ -93,8 +93,11 @@ export interface SourceState {
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
-/** Deferred hist_day rows written once this many are pending (a 30-day bulk load has ~45k distinct ones). */
-const HIST_DAY_PENDING_MAX = 50_000;
+/**
+ * Deferred hist_day rows written once this many are pending: a day of tail appends touches a few thousand
+ * (endpoint, model, bucket) rows, a bulk load far more (it writes them at its end instead of holding them).
+ */
+const HIST_DAY_PENDING_MAX = 10_000;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
@@ -498,6 +501,7 @@ export class CallStore {
   endBulk(): void {
     if (!this.bulk) return;
     this.bulk = false;
+    this.flushPendingHistDay();
     this.db.exec(TS_INDEX_SQL);
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
