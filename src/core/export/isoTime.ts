@@ -1,6 +1,7 @@
 // ISO 8601 timestamps with the offset of a display time zone ("2025-03-01T09:00:00.000+01:00"),
 // fast enough for a million rows: the zone offset is looked up once per UTC hour (zone rules change
 // on quarter hours at most, and never inside a UTC hour in practice) and reused while rows stay in it.
+import { offsetFromFormatter } from '../zoneOffset';
 
 const HOUR = 3_600_000;
 const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -60,19 +61,9 @@ export class IsoFormatter {
   }
 
   private compute(utcMs: number): number {
-    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    for (const p of this.fmt!.formatToParts(new Date(utcMs))) {
-      switch (p.type) {
-        case 'year': y = +p.value; break;
-        case 'month': mo = +p.value; break;
-        case 'day': d = +p.value; break;
-        case 'hour': h = +p.value; break;
-        case 'minute': mi = +p.value; break;
-        case 'second': s = +p.value; break;
-      }
-    }
-    return Date.UTC(y, mo - 1, d, h, mi, s) - utcMs;
+    return offsetFromFormatter(this.fmt!, utcMs);
   }
+
 }
 
 function offsetText(ms: number): string {

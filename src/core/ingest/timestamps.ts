@@ -1,5 +1,6 @@
 // Timestamp parsing for every log format. Hot path: called once per record, so the common shapes
 // (epoch numbers, fixed-format ISO 8601) are parsed by hand without regexes or Date objects.
+import { offsetFromFormatter } from '../zoneOffset';
 
 /** Result slot reused between calls to avoid an allocation per record. */
 export interface TsResult {
@@ -81,20 +82,9 @@ export class ZoneOffsets {
   }
 
   private compute(utcMs: number): number {
-    const parts = this.fmt!.formatToParts(new Date(utcMs));
-    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    for (const p of parts) {
-      switch (p.type) {
-        case 'year': y = +p.value; break;
-        case 'month': mo = +p.value; break;
-        case 'day': d = +p.value; break;
-        case 'hour': h = +p.value; break;
-        case 'minute': mi = +p.value; break;
-        case 'second': s = +p.value; break;
-      }
-    }
-    return Date.UTC(y, mo - 1, d, h, mi, s) - utcMs;
+    return offsetFromFormatter(this.fmt!, utcMs);
   }
+
 }
 
 function digits(s: string, i: number, n: number): number {
