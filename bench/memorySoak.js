@@ -28,7 +28,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { openWorkbench, runCommand, webviewFrame, statusBarItem, ROOT } = require('../test/e2e/helpers/workbench');
+const { openWorkbench, runCommand, webviewFrame, statusBarItem, pick, ingestSettles, ROOT } = require('../test/e2e/helpers/workbench');
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,33 +75,6 @@ async function activeFrame(page, timeout = 30000) {
   }
 }
 
-/** Pick an option of a vscode-single-select like a user (as the e2e test does). */
-async function pick(wv, selectId, label) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await wv.locator(`vscode-single-select#${selectId}`).click({ timeout: 10000 });
-      await wv.locator(`vscode-single-select#${selectId} .options li`, { hasText: label }).first().click({ timeout: 5000 });
-      return;
-    } catch (e) {
-      if (attempt >= 4) throw e;
-    }
-  }
-}
-
-/** Until "N calls stored" holds for 3 s: the first read of the logs is over. */
-async function ingestSettles(frame, timeout = 180000) {
-  const t0 = Date.now();
-  let last = null, since = Date.now();
-  while (Date.now() - t0 < timeout) {
-    const txt = await frame.evaluate(() => document.getElementById('status-line')?.textContent || '').catch(() => '');
-    const m = /([\d,]+) calls stored/.exec(txt);
-    const n = m ? Number(m[1].replace(/,/g, '')) : null;
-    if (n !== last) { last = n; since = Date.now(); } else if (n && Date.now() - since >= 3000) return n;
-    await sleep(500);
-  }
-  return last;
-}
-
 async function main() {
   const started = Date.now();
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -128,7 +101,7 @@ async function main() {
     const wv = webviewFrame(page);
     await wv.locator('body[data-ready="1"]').waitFor({ timeout: 60000 });
     const frame = await activeFrame(page);
-    const stored = await ingestSettles(frame);
+    const stored = await ingestSettles(frame, 180000);
     console.log(`first read settled: ${stored} calls stored (${((Date.now() - started) / 1000).toFixed(0)} s after start)`);
     await pick(wv, 'f-range', 'Last 24 hours');
     await wv.locator('body[aria-busy="false"]').waitFor({ timeout: 30000 });

@@ -12,7 +12,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { openWorkbench, runCommand, webviewFrame, statusBarItem, keepFailureArtifacts, screenshot, ROOT } = require('./helpers/workbench');
+const { openWorkbench, runCommand, webviewFrame, statusBarItem, keepFailureArtifacts, screenshot, pick, ingestSettles, ROOT } = require('./helpers/workbench');
 
 /*
  * The fixture: 10 calls, all in the last hour (so "Last hour" holds them all and the hour before holds none).
@@ -70,35 +70,6 @@ async function openDashboard(wb) {
 async function showTab(wv, id) {
   await wv.locator(`vscode-tab-header[data-tab="${id}"]`).click();
   await wv.locator(`body[data-tab="${id}"][aria-busy="false"]`).waitFor({ timeout: 15000 });
-}
-
-/**
- * Pick an option of a vscode-single-select the way a user does: open it, click the option. The filter bar is
- * rebuilt when a read adds endpoints or models, which closes an open list: then open it again.
- */
-async function pick(wv, selectId, label) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await wv.locator(`vscode-single-select#${selectId}`).click({ timeout: 10000 });
-      await wv.locator(`vscode-single-select#${selectId} .options li`, { hasText: label }).first().click({ timeout: 5000 });
-      return;
-    } catch (e) {
-      if (attempt >= 4) throw e;
-    }
-  }
-}
-
-/** Wait until the store stops growing (the first read of the logs is over): "N calls stored" holds for 3 s. */
-async function ingestSettles(wv, timeout = 120000) {
-  const t0 = Date.now();
-  let last = null, since = Date.now();
-  while (Date.now() - t0 < timeout) {
-    const m = /([\d,]+) calls stored/.exec((await wv.locator('#status-line').textContent().catch(() => '')) || '');
-    const n = m ? Number(m[1].replace(/,/g, '')) : null;
-    if (n !== last) { last = n; since = Date.now(); } else if (n && Date.now() - since >= 3000) return n;
-    await new Promise(r => setTimeout(r, 500));
-  }
-  return last;
 }
 
 const TABS = ['realtime', 'history', 'cost', 'cache', 'alerts'];

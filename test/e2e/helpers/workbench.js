@@ -116,5 +116,34 @@ function openAiLines(calls, now = Date.now()) {
   })).join('\n') + '\n';
 }
 
-module.exports = { openWorkbench, waitForTheme, runCommand, webviewFrame, statusBarItem, statusBarItemByLabel, screenshot,
+/**
+ * Pick an option of a vscode-single-select (in the webview: a FrameLocator or Frame) the way a user does: open it, click the option. The filter bar is
+ * rebuilt when a read adds endpoints or models, which closes an open list: then open it again.
+ */
+async function pick(wv, selectId, label) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await wv.locator(`vscode-single-select#${selectId}`).click({ timeout: 10000 });
+      await wv.locator(`vscode-single-select#${selectId} .options li`, { hasText: label }).first().click({ timeout: 5000 });
+      return;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
+}
+
+/** Wait until the store stops growing (the first read of the logs is over): "N calls stored" holds for 3 s. */
+async function ingestSettles(wv, timeout = 120000) {
+  const t0 = Date.now();
+  let last = null, since = Date.now();
+  while (Date.now() - t0 < timeout) {
+    const m = /([\d,]+) calls stored/.exec((await wv.locator('#status-line').textContent().catch(() => '')) || '');
+    const n = m ? Number(m[1].replace(/,/g, '')) : null;
+    if (n !== last) { last = n; since = Date.now(); } else if (n && Date.now() - since >= 3000) return n;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  return last;
+}
+
+module.exports = { openWorkbench, pick, ingestSettles, waitForTheme, runCommand, webviewFrame, statusBarItem, statusBarItemByLabel, screenshot,
   keepFailureArtifacts, openAiLines, ROOT, ARTIFACTS, SCREENSHOTS, THEMES };
