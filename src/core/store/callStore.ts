@@ -609,16 +609,7 @@ export class CallStore {
       st.bind([sourceId]);
       while (st.step()) { delta.add(rollRow(st.get()), -1); n++; }
     } finally { st.free(); }
-    this.db.exec('BEGIN');
-    try {
-      this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]);
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      this.dropMirrors();
-      throw e;
-    }
+    this.applyWithRollups(delta, () => this.db.run('DELETE FROM calls WHERE source_id = ?', [sourceId]));
     return n;
   }
 
@@ -696,10 +687,18 @@ export class CallStore {
         }
       }
     } finally { st.free(); }
-    this.db.exec('BEGIN');
-    try {
+    this.applyWithRollups(delta, () => {
       const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
+    });
+    return { changed, lastId, done: rows < limit };
+  }
+
+  /** Runs statements and the matching rollup delta in one transaction; on failure the in-memory mirrors are dropped. */
+  private applyWithRollups(delta: RollupDelta, statements: () => void): void {
+    this.db.exec('BEGIN');
+    try {
+      statements();
       delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
       this.db.exec('COMMIT');
     } catch (e) {
@@ -707,7 +706,6 @@ export class CallStore {
       this.dropMirrors();
       throw e;
     }
-    return { changed, lastId, done: rows < limit };
   }
 
   private idsOf(rec: CallRecord): { e: number; m: number; p: number } {
