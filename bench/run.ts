@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       const full = session[`refresh_${range}_totalMs`] as number[] | undefined;
       if (!full) continue;
       const s = summarize(full);
-      rows.push({ what: `full dashboard refresh (all tabs), ${range}`, value: s, unit: 'ms', target: '≤ 50 ms', met: s.median <= 50 });
+      rows.push({ what: `full dashboard refresh (all tabs), ${range}, first after new data (1 call ingested before each)`, value: s, unit: 'ms', target: '≤ 50 ms', met: s.median <= 50 });
       const panels = session[`refresh_${range}_panels`] as Record<string, number[] | string> | undefined;
       for (const [name, xs] of Object.entries(panels ?? {})) {
         if (typeof xs === 'string') {
@@ -371,7 +371,7 @@ async function main(): Promise<void> {
     `- data: ${m.calls.toLocaleString('en-US')} calls over ${m.days} days ending ${new Date(m.endMs).toISOString()}, ${(m.bytes / 1e6).toFixed(0)} MB (${(m.bytes / m.calls).toFixed(0)} bytes/line), seed ${m.seed}, generator v${m.version} (bench/generate.ts)`,
     `- medians of ${runs} runs (each cold measurement in a fresh process) unless n says otherwise; the machine is noisy, so compare ratios within one run`,
     `- load average (1 min) at the start ${loadStart.toFixed(1)}, at the end ${os.loadavg()[0].toFixed(1)} (on ${cpus.length} cores: above ${cpus.length} means other work shared the CPUs)`,
-    '- "full dashboard refresh" = every query of every tab for one range, as src/host/dashboard/dashboardController.ts makes them (filter meta, Real-time, History, Cost with projection against a monthly budget and recommendations, Cache with savings), without the controller\'s short-lived caches: the snapshot right after an ingest. "panel" rows are the single calls inside it (summed when a tab calls the same query more than once). The Alerts tab reads the alert history, not the call store, and is left out.',
+    '- "full dashboard refresh" = every query of every tab for one range, as src/host/dashboard/dashboardController.ts makes them (filter meta, Real-time, History, Cost with projection against a monthly budget and recommendations, Cache with savings), without the controller\'s short-lived caches: the snapshot right after an ingest. The engine memoises query results until its data changes, so before each measured refresh one generated call stamped at the clock is appended to a file of its own and ingested (as a live tail does; the store\'s generation changes), and those calls are removed again before the count check and persist. "panel" rows are the single calls inside it (summed when a tab calls the same query more than once). The Alerts tab reads the alert history, not the call store, and is left out.',
     '- appends: 1,000 generated lines appended to a tailed file, then `engine.ingestFiles([thatFile])` (the watcher\'s own delay is not included); "refreshed panel data" adds the Real-time tab\'s queries',
     '- where the time goes, with the functions to fix: bench/FINDINGS.md',
     '',
