@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 import { MonitorEngine, type ReaderFactory } from './core/monitorEngine';
+import { STORE_SCHEMA } from './core/store/callStore';
 import { LogReader, type Checkpoint } from './core/ingest/logReader';
 import { createPricer, type Pricer } from './core/pricing/pricer';
 import { ConfigStore, effectiveTimeZone, type ApiMonitorConfig } from './host/config';
@@ -147,7 +148,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
 
   let coldIngestDone = false;
   const alerts = new AlertManager({
-    engine, database: () => engine.database, config, timeZone, output, state: context.workspaceState,
+    engine, database: () => engine.database, databaseSchema: STORE_SCHEMA, config, timeZone, output, state: context.workspaceState,
     onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange, openDashboard,
     canEvaluate: () => coldIngestDone,
   });

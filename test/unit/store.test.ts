@@ -3,7 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CallRecord, CostSource, emptyRecord, OriginRecord } from '../../src/core/model';
-import { CallStore, StoredCall } from '../../src/core/store/callStore';
+import { CallStore, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
+import { AlertHistory } from '../../src/core/alerts/history';
+import { AlertEngine } from '../../src/core/alerts/alertEngine';
+import type { AlertRule } from '../../src/core/alerts/rules';
+import { loadSqlJs } from '../../src/core/store/sqlJs';
 import { aggregate, M, ERRORS, QueryContext, splitRange, WASTED } from '../../src/core/metrics/aggregate';
 import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
 import { nearestRank } from '../../src/core/metrics/percentile';
@@ -439,6 +443,43 @@ describe('store and metrics', function () {
     assert.strictEqual(messages.length, 1);
     assert.match(messages[0], /corrupt/);
     s3.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('keeps its tables in the attached in-memory schema and persists them (with the alert history) as a plain SQLite file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    // one page per slice: the small test store is copied out in several slices, as a large one is
+    const s1 = await open({ file, persistPagesPerStep: 1 });
+    // main (sql.js's MEMFS file) stays empty: every table is in the attached schema
+    assert.deepStrictEqual(s1.all("SELECT count(*) FROM main.sqlite_master")[0], [0]);
+    assert.ok(s1.all(`SELECT 1 FROM ${STORE_SCHEMA}.sqlite_master WHERE name = 'calls'`).length === 1);
+    const history = new AlertHistory(s1.db, STORE_SCHEMA);
+    const rule: AlertRule = {
+      id: 'err', metric: 'errorRate', scope: { kind: 'all' }, comparison: 'above', warning: 5, windowMinutes: 5, forMinutes: 0,
+      minCalls: 1, cooldownMinutes: 10, severity: 'error', enabled: true,
+    };
+    // one round with an error rate of 8 % > 5 %: the rule fires, one transition and one episode
+    history.recordAll(new AlertEngine().evaluateAll([rule], () => ({ value: 8, calls: 30 }), T0).transitions, [rule]);
+    assert.deepStrictEqual(s1.all("SELECT count(*) FROM main.sqlite_master")[0], [0]);
+    s1.insert(s1.sourceId('a'), fiveCalls());
+    // persist() copies pages in slices with yields; an insert made between two slices is in the file too
+    const saving = s1.persist();
+    s1.insert(s1.sourceId('a'), [rec(T0 + 5 * MIN, '/during')]);
+    await saving;
+    s1.close();
+    // the file is an ordinary SQLite database whose main schema holds the tables
+    const SQL = await loadSqlJs(wasm);
+    const raw = new SQL.Database(fs.readFileSync(file));
+    // one transition (fired) and one episode, written through the store's connection
+    // 5 calls + the one inserted while saving = 6
+    assert.deepStrictEqual(raw.exec('SELECT count(*) FROM calls')[0].values[0], [6]);
+    assert.strictEqual(raw.exec('SELECT count(*) FROM alert_transitions')[0].values[0][0], 1);
+    raw.close();
+    const s2 = await open({ file });
+    assert.strictEqual(windowStats({ store: s2 }, { from: T0, to: T0 + HOUR }).calls, 6);
+    assert.deepStrictEqual(new AlertHistory(s2.db, STORE_SCHEMA).openEpisodes().map(e => [e.id, e.value]), [[`err@${T0}`, 8]]);
+    s2.close();
     fs.rmSync(dir, { recursive: true });
   });
 

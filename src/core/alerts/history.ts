@@ -37,8 +37,8 @@ export interface AlertTransitionRow {
   notified: boolean;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS alert_events (
+const schemaSql = (schema: string): string => `
+CREATE TABLE IF NOT EXISTS ${schema}.alert_events (
   id TEXT PRIMARY KEY,
   rule_id TEXT NOT NULL,
   rule_name TEXT NOT NULL,
@@ -54,8 +54,8 @@ CREATE TABLE IF NOT EXISTS alert_events (
   last_notified_at INTEGER,
   state TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_alert_events_started ON alert_events(started_at);
-CREATE TABLE IF NOT EXISTS alert_transitions (
+CREATE INDEX IF NOT EXISTS ${schema}.idx_alert_events_started ON alert_events(started_at);
+CREATE TABLE IF NOT EXISTS ${schema}.alert_transitions (
   rule_id TEXT NOT NULL,
   episode_id TEXT,
   kind TEXT NOT NULL,
@@ -65,15 +65,16 @@ CREATE TABLE IF NOT EXISTS alert_transitions (
   level TEXT,
   notified INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_alert_transitions_at ON alert_transitions(at);
+CREATE INDEX IF NOT EXISTS ${schema}.idx_alert_transitions_at ON alert_transitions(at);
 `;
 
 const scopeText = (rule: AlertRule): string => (rule.scope.kind === 'all' ? 'all' : `${rule.scope.kind}:${rule.scope.value}`);
 const finite = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
 
 export class AlertHistory {
-  constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
+  /** schema: where the tables go (the engine's store keeps its tables in an attached schema, see STORE_SCHEMA) */
+  constructor(private readonly db: Database, schema = 'main') {
+    db.exec(schemaSql(schema));
   }
 
   /** Record the transitions of a round (AlertRound.transitions) with the rules they belong to. */

@@ -1,9 +1,9 @@
 // The sql.js store: typed, dictionary-encoded call rows, rollups, per-source state (checkpoints and
 // stats) and retention, in one database that can be persisted atomically to a file.
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
-import { loadSqlJs } from './sqlJs';
-import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, TS_INDEX_SQL } from './schema';
+import { backupSchema, backupSchemaSync, loadSqlJs } from './sqlJs';
+import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, tsIndexSql } from './schema';
 import { DAY_MS, MEASURES, RollupDelta, RollRow } from './rollups';
 import { readFileIfExists, writeFileAtomic } from './persistence';
 
@@ -81,6 +81,8 @@ export interface StoreOptions {
   /** hour/day rollups are kept this long (default 400, never less than retentionDays) */
   rollupRetentionDays?: number;
   log?: (message: string) => void;
+  /** pages copied per slice of persist() (default PERSIST_PAGES_PER_STEP) */
+  persistPagesPerStep?: number;
 }
 
 export interface SourceState {
@@ -92,6 +94,11 @@ export interface SourceState {
 }
 
 const b = (v: boolean): number => (v ? 1 : 0);
+
+/** The attached in-memory schema that holds every table of the store (see CallStore.open). */
+export const STORE_SCHEMA = 'store';
+/** 4 MB of 4 KB pages per slice of persist(): a few ms each. */
+const PERSIST_PAGES_PER_STEP = 1024;
 
 /**
  * Deferred hist_day rows written once this many are pending: a day of tail appends touches a few thousand
@@ -133,16 +140,24 @@ export class CallStore {
    */
   private pendingHistDay = new Map<string, number[]>();
 
-  private constructor(public db: Database, private readonly opts: StoreOptions) {
+  private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
     db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
     this.loadDims();
     for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
   }
 
-  /** Opens (or creates) the store; a corrupt or unusable file is logged and replaced by an empty store. */
+  /**
+   * Opens (or creates) the store; a corrupt or unusable file is logged and replaced by an empty store.
+   * The tables live in an attached ':memory:' schema (STORE_SCHEMA), not in sql.js's main database:
+   * main is a file in Emscripten's MEMFS that grows by copying itself, which made inserts 2-3x slower
+   * and kept a second copy of the data in JS memory. The file (or a new schema) is prepared in a
+   * scratch database and its pages copied in; persist() copies them out the same way.
+   */
   static async open(opts: StoreOptions): Promise<CallStore> {
     const SQL = await loadSqlJs(opts.wasmBinary);
     const log = opts.log ?? ((): void => undefined);
+    const db = new SQL.Database();
+    db.exec(`ATTACH ':memory:' AS ${STORE_SCHEMA}`);
     if (opts.file) {
       let bytes: Uint8Array | null = null;
       try {
@@ -151,23 +166,31 @@ export class CallStore {
         log(`Store file ${opts.file} cannot be read (${String(e)}); rebuilding from the logs.`);
       }
       if (bytes && bytes.length) {
-        let db: Database | undefined;
+        let file: Database | undefined;
         try {
-          db = new SQL.Database(bytes);
-          if (migrate(db)) {
-            db.exec('SELECT count(*) FROM sources');
-            return new CallStore(db, opts);
+          file = new SQL.Database(bytes);
+          bytes = null;
+          if (migrate(file)) {
+            file.exec('SELECT count(*) FROM sources');
+            backupSchemaSync(SQL, db, STORE_SCHEMA, file, 'main');
+            return new CallStore(db, SQL, opts);
           }
           log(`Store file ${opts.file} has an unknown schema version (expected ${SCHEMA_VERSION}); rebuilding from the logs.`);
         } catch (e) {
           log(`Store file ${opts.file} is corrupt (${e instanceof Error ? e.message : String(e)}); rebuilding from the logs.`);
+        } finally {
+          try { file?.close(); } catch { /* already unusable */ }
         }
-        try { db?.close(); } catch { /* already unusable */ }
       }
     }
-    const db = new SQL.Database();
-    if (!migrate(db)) throw new Error('cannot create the store schema');
-    return new CallStore(db, opts);
+    const fresh = new SQL.Database();
+    try {
+      if (!migrate(fresh)) throw new Error('cannot create the store schema');
+      backupSchemaSync(SQL, db, STORE_SCHEMA, fresh, 'main');
+    } finally {
+      fresh.close();
+    }
+    return new CallStore(db, SQL, opts);
   }
 
   private loadDims(): void {
@@ -502,7 +525,7 @@ export class CallStore {
     if (!this.bulk) return;
     this.bulk = false;
     this.flushPendingHistDay();
-    this.db.exec(TS_INDEX_SQL);
+    this.db.exec(tsIndexSql(STORE_SCHEMA));
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
   get tsIndexHint(): string {
@@ -750,19 +773,34 @@ export class CallStore {
 
   // ---- persistence ---------------------------------------------------------------------------
 
+  /** The store as the bytes of an SQLite file, in one step (see persist() for the one that yields). */
   export(): Uint8Array {
     this.flushPendingHistDay();
-    // db.export() closes and reopens the database, which frees every prepared statement.
-    for (const st of this.stmts.values()) st.free();
-    this.stmts.clear();
-    const bytes = this.db.export();
-    this.db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
-    return bytes;
+    const out = new this.sql.Database();
+    try {
+      backupSchemaSync(this.sql, out, 'main', this.db, STORE_SCHEMA);
+      return out.export();
+    } finally {
+      out.close();
+    }
   }
 
+  /**
+   * Writes the store to its file atomically. The pages are copied out in slices with a yield between
+   * them, so a 1M-call store does not block the extension host for the whole copy.
+   */
   async persist(): Promise<void> {
     if (!this.opts.file) return;
-    await writeFileAtomic(this.opts.file, this.export());
+    this.flushPendingHistDay();
+    const out = new this.sql.Database();
+    let bytes: Uint8Array;
+    try {
+      await backupSchema(this.sql, out, 'main', this.db, STORE_SCHEMA, this.opts.persistPagesPerStep ?? PERSIST_PAGES_PER_STEP);
+      bytes = out.export();
+    } finally {
+      out.close();
+    }
+    await writeFileAtomic(this.opts.file, bytes);
   }
 
   close(): void {

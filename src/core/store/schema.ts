@@ -37,10 +37,13 @@ CREATE TABLE IF NOT EXISTS hist_day (t INTEGER NOT NULL, e INTEGER NOT NULL, m I
   n INTEGER NOT NULL, PRIMARY KEY (t, e, m, b)) WITHOUT ROWID;
 `;
 
-/** The ts index is created after a bulk load (building it once is far cheaper than maintaining it row by row). */
-export const TS_INDEX_SQL = `CREATE INDEX IF NOT EXISTS idx_calls_ts ON calls(ts);
-  CREATE INDEX IF NOT EXISTS idx_calls_err ON calls(ts) WHERE success = 0;
-  CREATE INDEX IF NOT EXISTS idx_calls_hash ON calls(ts) WHERE request_hash IS NOT NULL;`;
+/**
+ * The ts indexes, created after a bulk load (building one once is far cheaper than maintaining it row
+ * by row), in the given schema (CREATE INDEX without one means main).
+ */
+export const tsIndexSql = (schema: string): string => `CREATE INDEX IF NOT EXISTS ${schema}.idx_calls_ts ON calls(ts);
+  CREATE INDEX IF NOT EXISTS ${schema}.idx_calls_err ON calls(ts) WHERE success = 0;
+  CREATE INDEX IF NOT EXISTS ${schema}.idx_calls_hash ON calls(ts) WHERE request_hash IS NOT NULL;`;
 export const DROP_TS_INDEX_SQL = 'DROP INDEX IF EXISTS idx_calls_ts; DROP INDEX IF EXISTS idx_calls_err; DROP INDEX IF EXISTS idx_calls_hash;';
 
 /** Migrations: MIGRATIONS[v] upgrades a database from version v to v + 1. */
@@ -69,6 +72,6 @@ export function migrate(db: Database): boolean {
     v++;
   }
   db.run("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(SCHEMA_VERSION)]);
-  db.exec(TS_INDEX_SQL);
+  db.exec(tsIndexSql('main'));
   return true;
 }

@@ -28,6 +28,8 @@ export interface AlertManagerDeps {
   engine: Pick<MonitorEngineApi, 'window'>;
   /** the store's sql.js database for the persistent history; undefined = history in memory */
   database?: () => Database | undefined;
+  /** the schema of that database that is saved with the store (the store's tables live in an attached one) */
+  databaseSchema?: string;
   config: () => ApiMonitorConfig;
   timeZone: () => string;
   output: vscode.LogOutputChannel;
@@ -329,7 +331,7 @@ export class AlertManager extends Disposable implements HostAlerts {
     }
     if (db !== this._historyDb) {
       try {
-        this._history = new AlertHistory(db);
+        this._history = new AlertHistory(db, this.deps.databaseSchema);
         this._historyDb = db;
       } catch (e) {
         this.deps.output.warn(`Alert history unavailable: ${e instanceof Error ? e.message : String(e)}`);
