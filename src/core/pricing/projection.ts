@@ -2,9 +2,7 @@
 // and stated in words with every result: a recent daily rate (deseasonalised by weekday once two
 // weeks of data exist), applied to the days left.
 import type { DailyCost, Projection, ProjectionInput } from './types';
-import {
-  localDate, startOfDay, startOfMonth, startOfNextDay, startOfNextMonth, startOfNextWeek, startOfWeek, weekday, zonedMidnight,
-} from './zoneTime';
+import { localDate, weekday, zonedMidnight } from './zoneTime';
 
 export type ProjectionPeriod = 'day' | 'week' | 'month';
 
@@ -30,9 +28,36 @@ export interface ProjectionPlan {
 
 const DAY_MS = 86_400_000;
 
+// Each Intl conversion costs ~6 µs and zonedMidnight makes up to a dozen: a plan walked 62 future days
+// (and the budget a second plan of 32) with ~1,200 conversions per dashboard refresh, most of the Cost
+// tab's projection time. A zone's midnights and the local day of a day start never change, so both
+// are remembered (bounded: a long-running host sees a few new days a day).
+const CACHE_MAX = 4096;
+const midnights = new Map<string, number>();
+const dayNos = new Map<string, number>();
+
+/** zonedMidnight, remembered per zone and normalised date. */
+function midnight(y: number, m: number, d: number, tz: string): number {
+  const key = `${tz}\u0000${Date.UTC(y, m - 1, d)}`;
+  let v = midnights.get(key);
+  if (v === undefined) {
+    v = zonedMidnight(y, m, d, tz);
+    if (midnights.size >= CACHE_MAX) midnights.clear();
+    midnights.set(key, v);
+  }
+  return v;
+}
+
 function dayNo(ts: number, tz: string): number {
-  const d = localDate(ts, tz);
-  return Math.floor(Date.UTC(d.y, d.m - 1, d.d) / DAY_MS);
+  const key = `${tz}\u0000${ts}`;
+  let v = dayNos.get(key);
+  if (v === undefined) {
+    const d = localDate(ts, tz);
+    v = Math.floor(Date.UTC(d.y, d.m - 1, d.d) / DAY_MS);
+    if (dayNos.size >= CACHE_MAX) dayNos.clear();
+    dayNos.set(key, v);
+  }
+  return v;
 }
 function weekdayOfDayNo(n: number): number {
   return new Date(n * DAY_MS).getUTCDay();
@@ -45,10 +70,12 @@ const money = (x: number): string => `$${x.toFixed(x < 1 ? 4 : 2)}`;
  */
 export function projectionPlan(input: ProjectionInput, horizonDays: number): ProjectionPlan {
   const { now, timeZone: tz } = input;
-  const todayStart = startOfDay(now, tz);
-  const tomorrowStart = startOfNextDay(now, tz);
+  // today's date once (what startOfDay, startOfNextDay and dayNo would each look up again)
+  const today = localDate(now, tz);
+  const todayStart = midnight(today.y, today.m, today.d, tz);
+  const tomorrowStart = midnight(today.y, today.m, today.d + 1, tz);
   const elapsed = Math.min(1, Math.max(0, (now - todayStart) / (tomorrowStart - todayStart)));
-  const todayNo = dayNo(now, tz);
+  const todayNo = Math.floor(Date.UTC(today.y, today.m - 1, today.d) / DAY_MS);
   const todayCost = Number.isFinite(input.todayCost) && input.todayCost > 0 ? input.todayCost : 0;
 
   const byDay = new Map<number, number>();
@@ -112,10 +139,10 @@ export function projectionPlan(input: ProjectionInput, horizonDays: number): Pro
   if (rate !== null) {
     const exp = (n: number): number => rate! * (factors ? factors[weekdayOfDayNo(n)] : 1);
     segments.push({ start: now, end: tomorrowStart, expected: exp(todayNo) * (1 - elapsed) });
-    const d = localDate(now, tz);
+    const d = today;
     let start = tomorrowStart;
     for (let i = 1; i <= horizonDays; i++) {
-      const end = zonedMidnight(d.y, d.m, d.d + i + 1, tz);
+      const end = midnight(d.y, d.m, d.d + i + 1, tz);
       segments.push({ start, end, expected: exp(todayNo + i) });
       start = end;
     }
@@ -124,10 +151,15 @@ export function projectionPlan(input: ProjectionInput, horizonDays: number): Pro
   return { dailyRate: rate, weekdayFactors: factors, completeDays: complete, confidence, method, note, segments };
 }
 
+/** As zoneTime's startOf/startOfNext day, week (Monday) and month, with the remembered midnights. */
 function periodBounds(now: number, tz: string, period: ProjectionPeriod): { start: number; end: number } {
-  if (period === 'day') return { start: startOfDay(now, tz), end: startOfNextDay(now, tz) };
-  if (period === 'week') return { start: startOfWeek(now, tz), end: startOfNextWeek(now, tz) };
-  return { start: startOfMonth(now, tz), end: startOfNextMonth(now, tz) };
+  const d = localDate(now, tz);
+  if (period === 'day') return { start: midnight(d.y, d.m, d.d, tz), end: midnight(d.y, d.m, d.d + 1, tz) };
+  if (period === 'week') {
+    const back = (weekday(d) + 6) % 7; // Monday 0 ... Sunday 6
+    return { start: midnight(d.y, d.m, d.d - back, tz), end: midnight(d.y, d.m, d.d - back + 7, tz) };
+  }
+  return { start: midnight(d.y, d.m, 1, tz), end: midnight(d.y, d.m + 1, 1, tz) };
 }
 
 /** Cost expected in [now, until) from a plan. Partial segments count pro rata. */
@@ -150,7 +182,8 @@ export function projectSpend(input: ProjectionInput, period: ProjectionPeriod = 
   const { now, timeZone: tz } = input;
   const { start, end } = periodBounds(now, tz, period);
   const plan = projectionPlan(input, 62);
-  const todayStart = startOfDay(now, tz);
+  const today = localDate(now, tz);
+  const todayStart = midnight(today.y, today.m, today.d, tz);
   let soFar = Number.isFinite(input.todayCost) && input.todayCost > 0 ? input.todayCost : 0;
   for (const d of input.days) {
     if (d && d.start >= start && d.start < todayStart && Number.isFinite(d.costUsd) && d.costUsd > 0) soFar += d.costUsd;

@@ -32,14 +32,35 @@ const CONFIDENCE: Record<string, string> = {
   high: 'High confidence: weeks of steady data.',
 };
 
+/** Local days [start, next) already looked up, per zone (a few: today and the projection's first day). */
+const knownDays = new Map<string, { start: number; next: number }[]>();
+
+/**
+ * assemble's startOfDay, remembered: it builds an Intl formatter per conversion (~1 ms per call), and
+ * every instant of a known local day [start, next) has that day's start.
+ */
+export function cachedStartOfDay(ts: number, tz: string): number {
+  let days = knownDays.get(tz);
+  if (!days) { days = []; knownDays.set(tz, days); }
+  for (const k of days) if (ts >= k.start && ts < k.next) return k.start;
+  const start = startOfDay(ts, tz);
+  // 36 h after a local midnight is inside the next local day, whatever its length (23, 24 or 25 h)
+  const next = startOfDay(start + 36 * 3_600_000, tz);
+  if (ts >= start && ts < next) {
+    if (days.length >= 8) days.shift();
+    days.push({ start, next });
+  }
+  return start;
+}
+
 /** Budget and period-end projection over all calls (a budget is global, whatever the dashboard filter). */
 export function projectionView(d: PricingDeps, now: number): ProjectionView | null {
   const e = d.engine;
   if (!e.dailyCost) return null;
   const tz = d.timeZone();
-  const today = startOfDay(now, tz);
+  const today = cachedStartOfDay(now, tz);
   // 4 weeks of complete days: enough for weekday factors (two weeks needed), from the daily rollup.
-  const days = e.dailyCost({ from: startOfDay(today - 28 * DAY, tz), to: today }).map(x => ({ start: x.day, costUsd: x.costUsd }));
+  const days = e.dailyCost({ from: cachedStartOfDay(today - 28 * DAY, tz), to: today }).map(x => ({ start: x.day, costUsd: x.costUsd }));
   // cost only: costSummary skips the latency percentiles a window() would compute
   const cost = (from: number, to: number): number => (e.costSummary ? e.costSummary({ from, to }).costUsd : e.window({ from, to }).costUsd);
   const todayCost = cost(today, now + 1);

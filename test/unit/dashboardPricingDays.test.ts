@@ -1,0 +1,28 @@
+import * as assert from 'assert';
+import { cachedStartOfDay } from '../../src/host/dashboard/pricingAdapter';
+import { startOfDay } from '../../src/host/dashboard/assemble';
+
+const Z = (iso: string): number => Date.parse(iso);
+
+describe('dashboard pricing: remembered local day starts', () => {
+  it('match startOfDay around a 25-hour day, looked up twice', () => {
+    const tz = 'Europe/Berlin';
+    // Sunday 2024-10-27 starts at 00:00 CEST = 22:00Z the day before and lasts 25 h (clocks go back at 03:00),
+    // so Monday starts at 00:00 CET = 2024-10-27T23:00Z.
+    const cases: [string, string][] = [
+      ['2024-10-26T22:00:00Z', '2024-10-26T22:00:00Z'],
+      ['2024-10-27T12:00:00Z', '2024-10-26T22:00:00Z'],
+      ['2024-10-27T22:59:59Z', '2024-10-26T22:00:00Z'],
+      ['2024-10-27T23:00:00Z', '2024-10-27T23:00:00Z'],
+      ['2024-10-26T21:59:59Z', '2024-10-25T22:00:00Z'],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [at, start] of cases) {
+        assert.strictEqual(cachedStartOfDay(Z(at), tz), Z(start), `${at} (round ${round})`);
+        assert.strictEqual(cachedStartOfDay(Z(at), tz), startOfDay(Z(at), tz));
+      }
+    }
+    // another zone's days are its own: the same instant in UTC
+    assert.strictEqual(cachedStartOfDay(Z('2024-10-27T12:00:00Z'), 'UTC'), Z('2024-10-27T00:00:00Z'));
+  });
+});
