@@ -16,6 +16,8 @@ const listTests = (dir, suffix) => fs.existsSync(dir)
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], minify: production },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, minify: production },
+  // the ingest worker thread (src/core/ingest/workerReader.ts): next to extension.js and cli.js, which find it by __dirname
+  { ...node, entryPoints: ['src/core/ingest/ingestWorker.ts'], outfile: 'dist/ingestWorker.js', minify: production },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife',
     target: 'es2022', minify: true, loader: { '.ttf': 'file' } },
 ].filter(b => fs.existsSync(b.entryPoints[0]));

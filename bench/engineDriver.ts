@@ -39,8 +39,20 @@ export function loadWasm(): Uint8Array {
   return (cachedWasm ??= wasmBytes());
 }
 
+/**
+ * The ingest worker bundle (dist/ingestWorker.js, built by `node esbuild.mjs`), as the extension and the
+ * CLI use it: large reads parse in a worker thread while the engine stores. BENCH_INGEST_WORKER=0 turns
+ * it off (A/B runs); without the bundle the engine parses in its own thread.
+ */
+export function ingestWorkerScript(): string | undefined {
+  if (process.env.BENCH_INGEST_WORKER === '0') return undefined;
+  const candidates = [path.resolve(__dirname, '..', '..', 'dist', 'ingestWorker.js'), path.resolve(process.cwd(), 'dist', 'ingestWorker.js')];
+  return candidates.find(c => fs.existsSync(c));
+}
+
 export async function createEngine(clock: Clock, storeFile?: string): Promise<MonitorEngine> {
   return MonitorEngine.create({
+    workerScript: ingestWorkerScript(),
     wasmBinary: loadWasm(),
     storeFile,
     // The data spans exactly 30 days before its end and the clock runs a little past it: 31 days of

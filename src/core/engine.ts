@@ -39,6 +39,11 @@ export interface EngineOptions {
   pricer?: RecordPricer;
   /** 'exact' computes percentiles of long ranges from raw rows too (slower; for one-off reports). Default 'auto'. */
   percentiles?: 'auto' | 'exact';
+  /**
+   * Path of the ingest worker bundle (dist/ingestWorker.js): large reads then parse in a worker
+   * thread while this thread stores. Undefined or missing file = parse in this thread.
+   */
+  workerScript?: string;
 }
 
 export interface MonitorEngineApi {

@@ -8,7 +8,8 @@ import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCos
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
 import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
 import { compileFilter, QueryContext } from './metrics/aggregate';
-import { LogReader, Checkpoint, type ReadBatch } from './ingest/logReader';
+import { Checkpoint, type ReadBatch } from './ingest/logReader';
+import { createLogReader } from './ingest/workerReader';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
 
 /** One batch as the reader hands it over (the log reader's own type). */
@@ -48,7 +49,7 @@ export class MonitorEngine implements MonitorEngineApi {
 
   static async create(opts: EngineOptions, deps: { readerFactory?: ReaderFactory } = {}): Promise<MonitorEngine> {
     const store = await CallStore.open({ wasmBinary: opts.wasmBinary, file: opts.storeFile, retentionDays: opts.retentionDays, log: opts.log });
-    return new MonitorEngine(store, opts, deps.readerFactory ?? createDefaultReader);
+    return new MonitorEngine(store, opts, deps.readerFactory ?? defaultReaderFactory(opts.workerScript));
   }
 
   /** The store's database, for features that keep their own tables in it (alert history). */
@@ -307,13 +308,16 @@ export class MonitorEngine implements MonitorEngineApi {
   }
 }
 
-/** The default reader: src/core/ingest's LogReader. */
-function createDefaultReader(checkpoints: unknown[], opts: ReaderOptions): LogReaderLike {
-  return new LogReader(checkpoints as Checkpoint[], {
+/**
+ * The default reader: src/core/ingest's LogReader, run in a worker thread (parsing while this thread
+ * stores) when a worker script is given and there is enough to read; see workerReader.ts.
+ */
+function defaultReaderFactory(workerScript: string | undefined): ReaderFactory {
+  return (checkpoints: unknown[], opts: ReaderOptions): LogReaderLike => createLogReader(checkpoints as Checkpoint[], {
     // 10k-record batches keep each synchronous insert short (the extension host stays responsive)
     timeZone: opts.timeZone, signal: opts.signal, maxProblemsPerSource: MAX_PROBLEMS, batchSize: 10_000,
     onProgress: opts.onProgress ? (read: number, total: number, path: string): void => opts.onProgress!(read, total, path) : undefined,
-  });
+  }, workerScript);
 }
 
 function emptyStats(path: string, format: LogFormat): SourceStats {
