@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CallRecord, CostSource, emptyRecord, OriginRecord } from '../../src/core/model';
-import { CallStore, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
+import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
 import { AlertHistory } from '../../src/core/alerts/history';
 import { AlertEngine } from '../../src/core/alerts/alertEngine';
 import type { AlertRule } from '../../src/core/alerts/rules';
@@ -12,7 +12,7 @@ import { aggregate, M, ERRORS, QueryContext, splitRange, WASTED } from '../../sr
 import { byEndpoint, byModel, topErrors, windowStats, seriesStats, bucketStarts } from '../../src/core/metrics/queries';
 import { nearestRank } from '../../src/core/metrics/percentile';
 import { HIST_K, RollupDelta, RollRow } from '../../src/core/store/rollups';
-import { SCHEMA_VERSION } from '../../src/core/store/schema';
+import { migrate, SCHEMA_SQL, SCHEMA_VERSION } from '../../src/core/store/schema';
 import { dailyCost as dailyCostOf } from '../../src/core/metrics/cost';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
@@ -367,6 +367,34 @@ describe('store and metrics', function () {
     } finally { other.close(); }
   });
 
+  it('a bulk load gathers its batches\' rollups and writes them once: same tables as batch by batch, also across a reset of a source', async () => {
+    const batch = (k: number): StoredCall[] => [0, 1, 2].map(i => rec(T0 + (k * 3 + i) * 20 * MIN, `/e${i}`, {
+      latency_ms: 100 * (i + 1), model: i ? 'gpt-4o' : null, cost_usd: 0.25 * i, cost_source: 'logged', success: i !== 2,
+    }));
+    const load = (s: CallStore): void => {
+      s.insert(s.sourceId('a'), batch(0));
+      s.insert(s.sourceId('b'), batch(1));
+      s.insert(s.sourceId('a'), batch(2));
+      // a reset in the middle of the load: source b's rows and their share of the rollups go
+      s.deleteSource(s.sourceId('b'));
+      s.insert(s.sourceId('b'), batch(3));
+    };
+    store.beginBulk();
+    load(store);
+    store.endBulk();
+    const other = await open();
+    try {
+      load(other);
+      for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) {
+        const q = `SELECT * FROM ${t} ORDER BY ${t === 'hist_hour' ? '1, 2' : '1, 2, 3'}`;
+        assert.deepStrictEqual(store.all(q), other.all(q), t);
+      }
+      // batches 0, 2 and 3 remain: 9 calls, 6 successes, cost 3 x (0 + 0.25 + 0.5) = 2.25
+      assert.deepStrictEqual(store.one('SELECT sum(calls), sum(cost_usd) FROM roll_day'), [9, 2.25]);
+      assert.deepStrictEqual(store.one('SELECT sum(calls) FROM roll_day WHERE s = 1'), [6]);
+    } finally { other.close(); }
+  });
+
   it('the in-memory day rollups follow inserts and deletes (dimensioned panels over whole days)', () => {
     const a = store.sourceId('a'), b = store.sourceId('b');
     const start = Date.UTC(2026, 0, 1);
@@ -497,6 +525,75 @@ describe('store and metrics', function () {
     assert.strictEqual(windowStats({ store: s2 }, { from: T0, to: T0 + HOUR }).calls, 0);
     assert.strictEqual(s2.one("SELECT value FROM meta WHERE key = 'schema_version'")[0], String(SCHEMA_VERSION));
     s2.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('an insert binds only the columns its rows use, and every value reads back (blocks of 100 rows and the rest one by one)', () => {
+    // 150 calls: rows 0-99 go in one 100-row statement, rows 100-149 one by one. Most columns stay at
+    // their default; a few rows set one optional column each, so the column sets differ per block.
+    const recs: StoredCall[] = [];
+    for (let i = 0; i < 150; i++) recs.push(rec(T0 + i * 1000, `/e${i % 3}`, { latency_ms: 100 + i }));
+    Object.assign(recs[7], { method: 'POST', retry_count: 2, price_version: 'prices 1' });
+    Object.assign(recs[99], { batch: true, reasoning_tokens: 40, cost_usd: 0.5, cost_source: 'computed' });
+    Object.assign(recs[120], { request_id: 'r-120', trace_id: 't-120', zone_assumed: true, price_version: 'prices 2', ttft_ms: 12.5 });
+    Object.assign(recs[149], { error_type: 'timeout', success: false, status_code: 504, cache_write_split_known: true, cache_write_1h_tokens: 9 });
+    assert.strictEqual(store.insert(store.sourceId('a'), recs), 150);
+    const back = store.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(rowToRecord);
+    assert.strictEqual(back.length, 150);
+    const pick = (r: StoredCall): unknown[] => [r.ts, r.endpoint, r.latency_ms, r.method, r.retry_count, r.price_version, r.batch, r.reasoning_tokens,
+      r.cost_usd, r.request_id, r.trace_id, r.zone_assumed, r.ttft_ms, r.error_type, r.success, r.status_code, r.cache_write_split_known,
+      r.cache_write_1h_tokens, r.offset, r.line];
+    for (let i = 0; i < 150; i++) assert.deepStrictEqual(pick(back[i]), pick(recs[i]), `row ${i}`);
+    // spot checks of the values set above, written out
+    assert.deepStrictEqual(pick(back[7]).slice(0, 8), [T0 + 7000, '/e1', 107, 'POST', 2, 'prices 1', false, 0]);
+    assert.deepStrictEqual(pick(back[120]).slice(9, 13), ['r-120', 't-120', true, 12.5]);
+    assert.deepStrictEqual(pick(back[149]).slice(13, 18), ['timeout', false, 504, true, 9]);
+    // price versions are stored once each, by id
+    assert.deepStrictEqual(store.all('SELECT name FROM price_versions ORDER BY id'), [['prices 1'], ['prices 2']]);
+  });
+
+  it('migrates a version 1 file: calls rebuilt with defaults, price versions by id', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    const SQL = await loadSqlJs(wasm);
+    const v1 = new SQL.Database();
+    // version 1: the same tables, calls with price_version TEXT and no defaults, no price_versions table
+    v1.exec(SCHEMA_SQL);
+    v1.exec(`DROP TABLE calls; DROP TABLE price_versions;
+      CREATE TABLE calls (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,
+      ts INTEGER NOT NULL, endpoint_id INTEGER NOT NULL, model_id INTEGER NOT NULL, provider_id INTEGER NOT NULL,
+      function_id INTEGER NOT NULL, method TEXT, status_code INTEGER, success INTEGER NOT NULL, error_type TEXT,
+      request_id TEXT, trace_id TEXT, retry_count INTEGER NOT NULL, priority TEXT, latency_ms REAL, ttft_ms REAL,
+      input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+      cache_write_1h_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, cache_write_split_known INTEGER NOT NULL,
+      response_cache_hit INTEGER, cost_usd REAL, logged_cost_usd REAL, cost_source INTEGER NOT NULL, cost_estimated INTEGER NOT NULL,
+      price_version TEXT, batch INTEGER NOT NULL, request_hash TEXT, zone_assumed INTEGER NOT NULL);
+      INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+      INSERT INTO sources (id, path) VALUES (1, 'a.jsonl');
+      INSERT INTO endpoints (id, name) VALUES (1, '/chat');
+      INSERT INTO calls VALUES (1, 1, 0, 1, ${T0}, 1, 0, 0, 0, 'POST', 200, 1, NULL, 'r1', NULL, 0, NULL, 250, NULL, 10, 5,
+        0, 0, 0, 0, 0, NULL, 0.25, NULL, 1, 0, 'genai-prices 0.1.8', 0, NULL, 0);
+      INSERT INTO calls VALUES (2, 1, 100, 2, ${T0 + MIN}, 1, 0, 0, 0, NULL, 500, 0, 'server', NULL, NULL, 1, NULL, 900, NULL, NULL, NULL,
+        0, 0, 0, 0, 0, NULL, NULL, NULL, 2, 0, NULL, 0, NULL, 0);`);
+    fs.writeFileSync(file, v1.export());
+    v1.close();
+    const s = await open({ file });
+    assert.strictEqual(s.one("SELECT value FROM meta WHERE key = 'schema_version'")[0], String(SCHEMA_VERSION));
+    const back = s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(rowToRecord);
+    assert.deepStrictEqual(back.map(r => [r.ts, r.endpoint, r.method, r.status_code, r.success, r.request_id, r.latency_ms, r.cost_usd, r.cost_source, r.price_version, r.retry_count]), [
+      [T0, '/chat', 'POST', 200, true, 'r1', 250, 0.25, 'computed', 'genai-prices 0.1.8', 0],
+      [T0 + MIN, '/chat', null, 500, false, null, 900, null, 'unpriced', null, 1],
+    ]);
+    // an insert after the migration may leave the defaulted columns out
+    s.insert(s.sourceId('a.jsonl'), [rec(T0 + 2 * MIN, '/chat', { latency_ms: 50 })]);
+    assert.deepStrictEqual(s.one('SELECT count(*), sum(retry_count), sum(batch) FROM calls'), [3, 1, 0]);
+    s.close();
+    // a store that is already current is left alone by migrate
+    const cur = new SQL.Database();
+    cur.exec(SCHEMA_SQL);
+    cur.run("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
+    assert.strictEqual(migrate(cur), true);
+    cur.close();
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -14,8 +14,10 @@ import { readFileIfExists, writeFileAtomic } from './persistence';
  */
 export type StoredCall = OriginRecord & { cost_estimated: boolean; price_version: string | null; logged_cost_usd?: number | null };
 
-export type DimKind = 'endpoint' | 'model' | 'provider' | 'function';
-const DIM_TABLE: Record<DimKind, string> = { endpoint: 'endpoints', model: 'models', provider: 'providers', function: 'functions' };
+export type DimKind = 'endpoint' | 'model' | 'provider' | 'function' | 'price_version';
+const DIM_TABLE: Record<DimKind, string> = {
+  endpoint: 'endpoints', model: 'models', provider: 'providers', function: 'functions', price_version: 'price_versions',
+};
 
 const COST_SOURCES: CostSource[] = ['logged', 'computed', 'unpriced'];
 
@@ -23,20 +25,46 @@ const CALL_COLUMNS = [
   'source_id', 'offset', 'line', 'ts', 'endpoint_id', 'model_id', 'provider_id', 'function_id', 'method', 'status_code',
   'success', 'error_type', 'request_id', 'trace_id', 'retry_count', 'priority', 'latency_ms', 'ttft_ms', 'input_tokens',
   'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
-  'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'cost_source', 'cost_estimated', 'price_version', 'batch',
+  'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'cost_source', 'cost_estimated', 'price_version_id', 'batch',
   'request_hash', 'zone_assumed',
 ] as const;
 const NCOL = CALL_COLUMNS.length;
 const MULTI_ROWS = 100;
+/**
+ * Columns an insert may leave out when no row of its batch has a value other than the column's
+ * default (NULL, or 0 for the NOT NULL DEFAULT 0 ones, see schema.ts): a call usually fills about
+ * half of them, and every bound value costs a call into sql.js.
+ */
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set([
+  'model_id', 'provider_id', 'function_id', 'method', 'status_code', 'error_type', 'request_id', 'trace_id', 'retry_count',
+  'priority', 'latency_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens',
+  'cache_write_1h_tokens', 'reasoning_tokens', 'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd',
+  'cost_estimated', 'price_version_id', 'batch', 'request_hash', 'zone_assumed',
+]);
+/** For each column, its bit in a "columns in use" mask (0 = always bound), and its default. */
+const COLUMN_BIT: number[] = [];
+const COLUMN_DEFAULT: (number | null)[] = [];
+{
+  let bit = 1;
+  for (const c of CALL_COLUMNS) {
+    if (OPTIONAL_COLUMNS.has(c)) { COLUMN_BIT.push(bit); bit *= 2; } else COLUMN_BIT.push(0);
+    COLUMN_DEFAULT.push(['method', 'status_code', 'error_type', 'request_id', 'trace_id', 'priority', 'latency_ms', 'ttft_ms',
+      'input_tokens', 'output_tokens', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'price_version_id', 'request_hash'].includes(c) ? null : 0);
+  }
+}
+/** Insert statements kept for this many column sets; a batch beyond them binds every column. */
+const MAX_COLUMN_SETS = 32;
+const ALL_COLUMNS_MASK = 2 ** OPTIONAL_COLUMNS.size - 1;
 
 /** Columns read back to rebuild a CallRecord (see rowToRecord). */
 export const RECORD_SELECT = `c.id, c.ts, e.name, f.name, p.name, m.name, c.method, c.status_code, c.success, c.error_type,
   c.request_id, c.trace_id, c.retry_count, c.priority, c.latency_ms, c.ttft_ms, c.input_tokens, c.output_tokens,
   c.cache_read_tokens, c.cache_write_tokens, c.cache_write_1h_tokens, c.cache_write_split_known, c.reasoning_tokens,
   c.response_cache_hit, c.cost_usd, c.cost_source, c.batch, c.request_hash, c.zone_assumed, c.offset, c.line,
-  c.cost_estimated, c.price_version, c.source_id, c.logged_cost_usd`;
+  c.cost_estimated, pv.name, c.source_id, c.logged_cost_usd`;
 export const RECORD_FROM = `calls c JOIN endpoints e ON e.id = c.endpoint_id LEFT JOIN functions f ON f.id = c.function_id
-  LEFT JOIN providers p ON p.id = c.provider_id LEFT JOIN models m ON m.id = c.model_id`;
+  LEFT JOIN providers p ON p.id = c.provider_id LEFT JOIN models m ON m.id = c.model_id
+  LEFT JOIN price_versions pv ON pv.id = c.price_version_id`;
 
 export function rowToRecord(r: SqlValue[]): StoredCall & { source_id: number; logged_cost_usd: number | null } {
   const n = (v: SqlValue): number | null => (v === null ? null : Number(v));
@@ -95,6 +123,8 @@ export interface SourceState {
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
+interface ColumnSet { cols: number[]; multi: Statement; single: Statement; params: SqlValue[] }
+
 /** The attached in-memory schema that holds every table of the store (see CallStore.open). */
 export const STORE_SCHEMA = 'store';
 /** 4 MB of 4 KB pages per slice of persist(): a few ms each. */
@@ -105,15 +135,23 @@ const PERSIST_PAGES_PER_STEP = 1024;
  * (endpoint, model, bucket) rows, a bulk load far more (it writes them at its end instead of holding them).
  */
 const HIST_DAY_PENDING_MAX = 10_000;
+/** A bulk load writes its gathered rollups after this many records (queries meanwhile see them up to the last write). */
+const BULK_ROLLUP_RECORDS = 250_000;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
-    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(),
+    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(), price_version: new Map(),
   };
   private readonly dimNames: Record<DimKind, Map<number, string>> = {
-    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(),
+    endpoint: new Map(), model: new Map(), provider: new Map(), function: new Map(), price_version: new Map(),
   };
   private stmts = new Map<string, Statement>();
+  /** insert statements by the mask of optional columns they bind (see OPTIONAL_COLUMNS) */
+  private columnSets = new Map<number, ColumnSet>();
+  /** during a bulk load: the rollup changes of the records inserted since the last write (see insert) */
+  private bulkDelta: RollupDelta | null = null;
+  private bulkRecords = 0;
+  private readonly blockValues: SqlValue[] = new Array<SqlValue>(MULTI_ROWS * NCOL).fill(null);
   private floors = new Map<number, number>();
   private bulk = false;
   /** In-memory mirror of hist_hour (loaded on first use): long-range percentiles read ~100k buckets. */
@@ -205,6 +243,7 @@ export class CallStore {
   /** Rows of a query as arrays (small results only). */
   /** Writes the deferred hist_day changes (see pendingHistDay). */
   flushPendingHistDay(): void {
+    this.flushBulkDelta();
     if (!this.pendingHistDay.size) return;
     const st = this.stmt('INSERT INTO hist_day (t,e,m,b,n) VALUES (?,?,?,?,?) ON CONFLICT(t,e,m,b) DO UPDATE SET n = n + excluded.n');
     this.db.exec('BEGIN');
@@ -505,10 +544,28 @@ export class CallStore {
 
   // ---- insert / delete -----------------------------------------------------------------------
 
+  /** Writes the rollups a bulk load has gathered (see insert); every reader of the rollup tables comes through here first. */
+  private flushBulkDelta(): void {
+    const delta = this.bulkDelta;
+    if (!delta || !delta.size) return;
+    this.bulkRecords = 0;
+    this.db.exec('BEGIN');
+    try {
+      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink());
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      this.dropMirrors();
+      throw e;
+    }
+  }
+
   /** Drop the ts index before a large load into an empty table; endBulk() builds it once. */
   beginBulk(): void {
     if (this.bulk) return;
     this.bulk = true;
+    this.bulkDelta = new RollupDelta();
+    this.bulkRecords = 0;
     this.db.exec(DROP_TS_INDEX_SQL);
     // Into an empty store, the in-memory mirrors and recent rows start empty and follow the inserts, so
     // the first dashboard after a cold ingest does not read them back from the tables (~0.3-0.5 s at 1M).
@@ -525,6 +582,7 @@ export class CallStore {
     if (!this.bulk) return;
     this.bulk = false;
     this.flushPendingHistDay();
+    this.bulkDelta = null;
     this.db.exec(tsIndexSql(STORE_SCHEMA));
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
@@ -543,12 +601,12 @@ export class CallStore {
   insert(sourceId: number, records: readonly StoredCall[]): number {
     const floor = this.floors.get(sourceId) ?? 0;
     const delta = new RollupDelta();
-    // one preallocated parameter array, filled by index (no growth, no copies)
-    const flat: SqlValue[] = new Array<SqlValue>(MULTI_ROWS * NCOL).fill(null);
-    let rowsInFlat = 0;
+    // one block of up to MULTI_ROWS rows, NCOL values each, filled by index (no growth, no copies)
+    const vals: SqlValue[] = this.blockValues;
+    let rowsInBlock = 0;
+    // the optional columns some row of the block has a non-default value in
+    let mask = 0;
     let inserted = 0;
-    const multi = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES ${new Array(MULTI_ROWS).fill(`(${new Array(NCOL).fill('?').join(',')})`).join(',')}`);
-    const single = this.stmt(`INSERT INTO calls (${CALL_COLUMNS.join(',')}) VALUES (${new Array(NCOL).fill('?').join(',')})`);
     const recent = this.recent;
     const deferred: number[] = [];
     this.gen++;
@@ -562,6 +620,7 @@ export class CallStore {
         const m = this.ensureDim('model', r.model);
         const p = this.ensureDim('provider', r.provider);
         const f = this.ensureDim('function', r.function_name);
+        const pv = r.price_version === null || r.price_version === undefined ? null : this.ensureDim('price_version', r.price_version);
         const latency = num(r.latency_ms);
         const input = num(r.input_tokens);
         const output = num(r.output_tokens);
@@ -570,15 +629,20 @@ export class CallStore {
         const retry = num(r.retry_count) ?? 0;
         const cr = num(r.cache_read_tokens) ?? 0, cw = num(r.cache_write_tokens) ?? 0, cw1h = num(r.cache_write_1h_tokens) ?? 0;
         const reas = num(r.reasoning_tokens) ?? 0;
-        let j = rowsInFlat * NCOL;
-        flat[j++] = sourceId; flat[j++] = r.offset; flat[j++] = r.line; flat[j++] = ts; flat[j++] = e; flat[j++] = m; flat[j++] = p;
-        flat[j++] = f; flat[j++] = r.method; flat[j++] = num(r.status_code); flat[j++] = b(r.success); flat[j++] = r.error_type;
-        flat[j++] = r.request_id; flat[j++] = r.trace_id; flat[j++] = retry; flat[j++] = r.priority; flat[j++] = latency;
-        flat[j++] = num(r.ttft_ms); flat[j++] = input; flat[j++] = output; flat[j++] = cr; flat[j++] = cw; flat[j++] = cw1h;
-        flat[j++] = reas; flat[j++] = b(r.cache_write_split_known); flat[j++] = rc; flat[j++] = cost;
-        flat[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
-        flat[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); flat[j++] = b(r.cost_estimated);
-        flat[j++] = r.price_version; flat[j++] = b(r.batch); flat[j++] = r.request_hash; flat[j++] = b(r.zone_assumed);
+        const first = rowsInBlock * NCOL;
+        let j = first;
+        vals[j++] = sourceId; vals[j++] = r.offset; vals[j++] = r.line; vals[j++] = ts; vals[j++] = e; vals[j++] = m; vals[j++] = p;
+        vals[j++] = f; vals[j++] = r.method ?? null; vals[j++] = num(r.status_code); vals[j++] = b(r.success); vals[j++] = r.error_type ?? null;
+        vals[j++] = r.request_id ?? null; vals[j++] = r.trace_id ?? null; vals[j++] = retry; vals[j++] = r.priority ?? null; vals[j++] = latency;
+        vals[j++] = num(r.ttft_ms); vals[j++] = input; vals[j++] = output; vals[j++] = cr; vals[j++] = cw; vals[j++] = cw1h;
+        vals[j++] = reas; vals[j++] = b(r.cache_write_split_known); vals[j++] = rc; vals[j++] = cost;
+        vals[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
+        vals[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); vals[j++] = b(r.cost_estimated);
+        vals[j++] = pv; vals[j++] = b(r.batch); vals[j++] = r.request_hash ?? null; vals[j++] = b(r.zone_assumed);
+        for (let i = 0; i < NCOL; i++) {
+          const bit = COLUMN_BIT[i];
+          if (bit && vals[first + i] !== COLUMN_DEFAULT[i]) mask |= bit;
+        }
         delta.add({ ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
         if (recent && ts >= recent.from) {
           const o = this.recentSlot(recent);
@@ -591,19 +655,29 @@ export class CallStore {
           if (ts > recent.max) recent.max = ts;
         }
         inserted++;
-        if (++rowsInFlat === MULTI_ROWS) {
-          multi.run(flat);
-          rowsInFlat = 0;
+        if (++rowsInBlock === MULTI_ROWS) {
+          this.writeBlock(vals, rowsInBlock, mask);
+          rowsInBlock = 0;
+          mask = 0;
         }
       }
-      for (let i = 0; i < rowsInFlat; i++) single.run(flat.slice(i * NCOL, (i + 1) * NCOL));
-      delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink(),
-        (t, e, m, b, n) => deferred.push(t, e, m, b, n));
+      if (rowsInBlock) this.writeBlock(vals, rowsInBlock, mask);
+      if (!this.bulkDelta) {
+        delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink(),
+          (t, e, m, b, n) => deferred.push(t, e, m, b, n));
+      }
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dropMirrors();
       throw e;
+    }
+    if (this.bulkDelta) {
+      // a bulk load writes its rollups every BULK_ROLLUP_RECORDS records: most keys (an hour, endpoint,
+      // model) recur in the next batches, so each is written once instead of once per batch
+      delta.mergeInto(this.bulkDelta);
+      this.bulkRecords += inserted;
+      if (this.bulkRecords >= BULK_ROLLUP_RECORDS) this.flushBulkDelta();
     }
     // only committed changes join the pending hist_day rows
     const pending = this.pendingHistDay;
@@ -616,6 +690,46 @@ export class CallStore {
     if (pending.size >= HIST_DAY_PENDING_MAX) this.flushPendingHistDay();
     if (recent) this.trimRecent(recent);
     return inserted;
+  }
+
+  /** Inserts n rows of vals (row-major, NCOL each), binding only the columns in mask and the required ones. */
+  private writeBlock(vals: SqlValue[], n: number, mask: number): void {
+    const set = this.columnSet(mask);
+    const cols = set.cols, w = cols.length;
+    if (n === MULTI_ROWS) {
+      const params = set.params;
+      for (let r = 0, k = 0; r < n; r++) {
+        const o = r * NCOL;
+        for (let c = 0; c < w; c++) params[k++] = vals[o + cols[c]];
+      }
+      set.multi.run(params);
+      return;
+    }
+    const row = new Array<SqlValue>(w);
+    for (let r = 0; r < n; r++) {
+      const o = r * NCOL;
+      for (let c = 0; c < w; c++) row[c] = vals[o + cols[c]];
+      set.single.run(row);
+    }
+  }
+
+  /** The insert statements for the required columns plus the optional ones in mask (cached). */
+  private columnSet(mask: number): ColumnSet {
+    let set = this.columnSets.get(mask);
+    if (set) return set;
+    if (this.columnSets.size >= MAX_COLUMN_SETS) return this.columnSet(ALL_COLUMNS_MASK);
+    const cols: number[] = [];
+    CALL_COLUMNS.forEach((_, i) => { if (!COLUMN_BIT[i] || (mask & COLUMN_BIT[i])) cols.push(i); });
+    const names = cols.map(i => CALL_COLUMNS[i]).join(',');
+    const tuple = `(${new Array(cols.length).fill('?').join(',')})`;
+    set = {
+      cols,
+      multi: this.stmt(`INSERT INTO calls (${names}) VALUES ${new Array(MULTI_ROWS).fill(tuple).join(',')}`),
+      single: this.stmt(`INSERT INTO calls (${names}) VALUES ${tuple}`),
+      params: new Array<SqlValue>(MULTI_ROWS * cols.length).fill(null),
+    };
+    this.columnSets.set(mask, set);
+    return set;
   }
 
   /** Deletes a source's raw rows and subtracts them from the rollups (for a reset or a removed file). */
@@ -685,6 +799,7 @@ export class CallStore {
     let changed = 0;
     let lastId = afterId;
     let rows = 0;
+    const versionId = this.ensureDim('price_version', version) || null;
     const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} WHERE c.id > ? ORDER BY c.id LIMIT ?`);
     try {
       st.bind([afterId, limit]);
@@ -698,7 +813,7 @@ export class CallStore {
         rec.cost_source = rec.logged_cost_usd === null ? 'unpriced' : 'logged';
         const p = price(rec);
         const cost = num(p.cost_usd);
-        updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), version, Number(row[0])]);
+        updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), versionId, Number(row[0])]);
         if (old !== cost) {
           changed++;
           const ids = this.idsOf(rec);
@@ -711,7 +826,7 @@ export class CallStore {
       }
     } finally { st.free(); }
     this.applyWithRollups(delta, () => {
-      const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version = ? WHERE id = ?');
+      const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version_id = ? WHERE id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
     });
     return { changed, lastId, done: rows < limit };
@@ -806,6 +921,7 @@ export class CallStore {
   close(): void {
     for (const st of this.stmts.values()) st.free();
     this.stmts.clear();
+    this.columnSets.clear();
     this.db.close();
   }
 }

@@ -54,7 +54,8 @@ function measuresOf(r: RollRow, out: number[], sign: number): void {
   if (nc) { out[16] += sign; out[17] += sign * cost; if (r.cost === null) out[18] += sign; }
 }
 
-interface Entry { key: number[]; acc: number[] }
+/** outer and inner: the two numbers the entry was found by (inner < 0: by its string key) */
+interface Entry { key: number[]; acc: number[]; outer: number; inner: number }
 
 /**
  * The entries of one tier, found by two numbers (a time and packed dimension ids): building a string
@@ -66,9 +67,9 @@ class Tier {
   private readonly byStr = new Map<string, Entry>();
   constructor(private readonly nv: number) {}
   get size(): number { return this.entries.length; }
-  private make(k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
+  private make(outer: number, inner: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
     const key = k4 !== undefined ? [k0, k1, k2!, k3!, k4] : k3 !== undefined ? [k0, k1, k2!, k3] : [k0, k1];
-    const e = { key, acc: new Array<number>(this.nv).fill(0) };
+    const e = { key, acc: new Array<number>(this.nv).fill(0), outer, inner };
     this.entries.push(e);
     return e;
   }
@@ -77,14 +78,19 @@ class Tier {
     if (inner < 0) {
       const sk = `${k0},${k1},${k2},${k3},${k4}`;
       let e = this.byStr.get(sk);
-      if (!e) { e = this.make(k0, k1, k2, k3, k4); this.byStr.set(sk, e); }
+      if (!e) { e = this.make(outer, inner, k0, k1, k2, k3, k4); this.byStr.set(sk, e); }
       return e;
     }
     let m = this.byNum.get(outer);
     if (!m) { m = new Map(); this.byNum.set(outer, m); }
     let e = m.get(inner);
-    if (!e) { e = this.make(k0, k1, k2, k3, k4); m.set(inner, e); }
+    if (!e) { e = this.make(outer, inner, k0, k1, k2, k3, k4); m.set(inner, e); }
     return e;
+  }
+  /** The entry for another tier's entry of the same kind (see RollupDelta.mergeInto). */
+  same(e: Entry): Entry {
+    const k = e.key;
+    return this.get(e.outer, e.inner, k[0], k[1], k[2], k[3], k[4]);
   }
   clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); }
 }
@@ -130,6 +136,19 @@ export class RollupDelta {
   }
 
   get size(): number { return this.minute.size; }
+
+  /** Adds every pending change of this delta to target (a bulk load gathers its batches' deltas into one). */
+  mergeInto(target: RollupDelta): void {
+    if (this.negative) target.negative = true;
+    const pairs: [Tier, Tier][] = [[this.minute, target.minute], [this.hour, target.hour], [this.day, target.day],
+      [this.histHour, target.histHour], [this.histDay, target.histDay]];
+    for (const [from, to] of pairs) {
+      for (const e of from.entries) {
+        const dst = to.same(e).acc, acc = e.acc;
+        for (let i = 0; i < acc.length; i++) dst[i] += acc[i];
+      }
+    }
+  }
 
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
   flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,

@@ -3,9 +3,32 @@
 import type { Database } from 'sql.js';
 import { MEASURES } from './rollups';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const measureCols = MEASURES.map(m => `${m} REAL NOT NULL DEFAULT 0`).join(', ');
+
+/**
+ * Version 2: every column a call may leave empty has a default (NULL or 0), so that an insert can
+ * leave out the columns a batch does not use (binding a value through sql.js is a third of an insert),
+ * and price_version is the id of a row of price_versions instead of a string on every row.
+ */
+const CALLS_V2_COLUMNS = `
+  id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,
+  ts INTEGER NOT NULL, endpoint_id INTEGER NOT NULL, model_id INTEGER NOT NULL DEFAULT 0, provider_id INTEGER NOT NULL DEFAULT 0,
+  function_id INTEGER NOT NULL DEFAULT 0, method TEXT, status_code INTEGER, success INTEGER NOT NULL, error_type TEXT,
+  request_id TEXT, trace_id TEXT, retry_count INTEGER NOT NULL DEFAULT 0, priority TEXT, latency_ms REAL, ttft_ms REAL,
+  input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0, cache_write_split_known INTEGER NOT NULL DEFAULT 0,
+  response_cache_hit INTEGER, cost_usd REAL, logged_cost_usd REAL, cost_source INTEGER NOT NULL,
+  cost_estimated INTEGER NOT NULL DEFAULT 0, price_version_id INTEGER, batch INTEGER NOT NULL DEFAULT 0, request_hash TEXT,
+  zone_assumed INTEGER NOT NULL DEFAULT 0`;
+
+/** Columns that versions 1 and 2 share, in order. */
+const SHARED_CALL_COLUMNS = `id, source_id, offset, line, ts, endpoint_id, model_id, provider_id, function_id, method, status_code,
+  success, error_type, request_id, trace_id, retry_count, priority, latency_ms, ttft_ms, input_tokens, output_tokens,
+  cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cache_write_split_known, response_cache_hit,
+  cost_usd, logged_cost_usd, cost_source, cost_estimated, batch, request_hash, zone_assumed`;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -16,15 +39,8 @@ CREATE TABLE IF NOT EXISTS endpoints (id INTEGER PRIMARY KEY, name TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS providers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS calls (
-  id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,
-  ts INTEGER NOT NULL, endpoint_id INTEGER NOT NULL, model_id INTEGER NOT NULL, provider_id INTEGER NOT NULL,
-  function_id INTEGER NOT NULL, method TEXT, status_code INTEGER, success INTEGER NOT NULL, error_type TEXT,
-  request_id TEXT, trace_id TEXT, retry_count INTEGER NOT NULL, priority TEXT, latency_ms REAL, ttft_ms REAL,
-  input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
-  cache_write_1h_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL, cache_write_split_known INTEGER NOT NULL,
-  response_cache_hit INTEGER, cost_usd REAL, logged_cost_usd REAL, cost_source INTEGER NOT NULL, cost_estimated INTEGER NOT NULL,
-  price_version TEXT, batch INTEGER NOT NULL, request_hash TEXT, zone_assumed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS price_versions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS calls (${CALLS_V2_COLUMNS});
 CREATE TABLE IF NOT EXISTS roll_minute (t INTEGER NOT NULL, s INTEGER NOT NULL, ${measureCols},
   PRIMARY KEY (t, s)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS roll_hour (t INTEGER NOT NULL, e INTEGER NOT NULL, m INTEGER NOT NULL, p INTEGER NOT NULL,
@@ -46,10 +62,18 @@ export const tsIndexSql = (schema: string): string => `CREATE INDEX IF NOT EXIST
   CREATE INDEX IF NOT EXISTS ${schema}.idx_calls_hash ON calls(ts) WHERE request_hash IS NOT NULL;`;
 export const DROP_TS_INDEX_SQL = 'DROP INDEX IF EXISTS idx_calls_ts; DROP INDEX IF EXISTS idx_calls_err; DROP INDEX IF EXISTS idx_calls_hash;';
 
-/** Migrations: MIGRATIONS[v] upgrades a database from version v to v + 1. */
+/** Migrations: MIGRATIONS[v] upgrades a database from version v to v + 1 (version 0, an empty file, gets SCHEMA_SQL). */
 export const MIGRATIONS: Record<number, (db: Database) => void> = {
-  // Version 0 is "no meta table / empty file": creating the schema is the migration.
-  0: (db) => { db.exec(SCHEMA_SQL); },
+  // 1 -> 2: calls rebuilt with defaults and price_version as an id (SQLite cannot add defaults in place)
+  1: (db) => {
+    db.exec(`CREATE TABLE price_versions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      INSERT INTO price_versions (name) SELECT DISTINCT price_version FROM calls WHERE price_version IS NOT NULL ORDER BY 1;
+      CREATE TABLE calls_v2 (${CALLS_V2_COLUMNS});
+      INSERT INTO calls_v2 (${SHARED_CALL_COLUMNS}, price_version_id)
+        SELECT ${SHARED_CALL_COLUMNS}, (SELECT v.id FROM price_versions v WHERE v.name = calls.price_version) FROM calls;
+      DROP TABLE calls;
+      ALTER TABLE calls_v2 RENAME TO calls;`);
+  },
 };
 
 export function readSchemaVersion(db: Database): number | null {
@@ -65,6 +89,10 @@ export function readSchemaVersion(db: Database): number | null {
 export function migrate(db: Database): boolean {
   let v = readSchemaVersion(db);
   if (v === null || v > SCHEMA_VERSION) return false;
+  if (v === 0) {
+    db.exec(SCHEMA_SQL);
+    v = SCHEMA_VERSION;
+  }
   while (v < SCHEMA_VERSION) {
     const step = MIGRATIONS[v];
     if (!step) return false;
