@@ -1,13 +1,14 @@
 // The engine behind the extension, the CLI and the bench: ingest (H1's LogReader) into the sql.js
 // store, pricing at ingest, and the metric queries. It yields to the event loop between batches so
 // the extension host stays responsive during a large cold ingest.
-import type { Database } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceStats } from './model';
 import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
 import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCost, DuplicateRow, ErrorRow, TimeSeries, TokenUsageRow, WindowStats } from './metrics/types';
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
-import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, StoredCall } from './store/callStore';
-import { compileFilter, QueryContext } from './metrics/aggregate';
+import { CallStore, StoredCall } from './store/callStore';
+import { readCalls } from './export/callReader';
+import type { QueryContext } from './metrics/aggregate';
 import { Checkpoint, type ReadBatch } from './ingest/logReader';
 import { createLogReader } from './ingest/workerReader';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
@@ -32,7 +33,6 @@ export type ReaderFactory = (checkpoints: unknown[], opts: ReaderOptions) => Log
 
 /** Bounded number of example problems kept per source. */
 const MAX_PROBLEMS = 20;
-const ITERATE_PAGE = 2000;
 
 const yieldToLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
@@ -273,26 +273,18 @@ export class MonitorEngine implements MonitorEngineApi {
     return { first: Number(h[0]), last: Number(h[1]) + 3_600_000 - 1 };
   }
 
-  *iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
-    const cf = compileFilter(this.store, filter);
-    if (!cf.ok) return;
-    let lastTs = filter.from - 1, lastId = -1;
-    // Keyset pages on (ts, id): each page is a fresh statement, so a long export never holds one open
-    // across yields (persist() would free it).
-    for (;;) {
-      const rows = this.store.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM.replace('calls c', `calls c ${this.store.tsIndexHint}`)}
-        WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${cf.raw} ORDER BY c.ts, c.id LIMIT ${ITERATE_PAGE}`,
-      // the range start is the cursor, not filter.from: otherwise every page walks the ts index from the
-      // start of the range and a long export is quadratic (bench/FINDINGS.md #1)
-      [Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
-      // the stored record is yielded as it is (it carries a few extra fields, such as offset and
-      // source_id): a rest-pattern copy per row cost another 30-field object per exported call
-      for (const r of rows) yield rowToRecord(r);
-      if (rows.length < ITERATE_PAGE) return;
-      const last = rows[rows.length - 1];
-      lastTs = Number(last[1]);
-      lastId = Number(last[0]);
-    }
+  iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
+    return readCalls(this.store, filter, { sqlJs: this.storeSqlJs() });
+  }
+
+  /**
+   * The sql.js module of the store's database: export pages are read through its C API
+   * (src/core/export/callReader.ts checks that it is the module that made the database, and reads
+   * with Statement.get() when it is not).
+   */
+  private storeSqlJs(): SqlJsStatic | undefined {
+    const sql = (this.store as unknown as { sql?: SqlJsStatic }).sql;
+    return typeof sql === 'object' && sql !== null ? sql : undefined;
   }
 
   /** Writes the store file atomically, after any running ingest (rows and checkpoints stay in step). */

@@ -1,0 +1,242 @@
+// Reading every call of a range for an export, fast enough for a million rows with bounded memory.
+// Statement.get() makes a cwrap call per column and builds an array per row, and the JOINs to the
+// dimension tables cost SQLite a lookup per name: about half of a 1M-row CSV export went there
+// (bench/FINDINGS.md #1). Here each page is stepped through sql.js's C API (one wasm call per cell,
+// none for a NULL after its type), and dimension ids are mapped to names from the store's own maps.
+// When that API cannot be found (another sql.js build), the same query is read with Statement.get().
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { CallRecord, CostSource, QueryFilter } from '../model';
+import type { CallStore, DimKind } from '../store/callStore';
+import { compileFilter } from '../metrics/aggregate';
+
+/** The parts of sql.js's C API that its typings leave out (exported by sql.js 1.17's build). */
+interface SqlJsCApi {
+  Database: unknown;
+  _sqlite3_step(stmt: number): number;
+  _sqlite3_sql(stmt: number): number;
+  _sqlite3_errmsg(db: number): number;
+  _sqlite3_column_type(stmt: number, col: number): number;
+  _sqlite3_column_double(stmt: number, col: number): number;
+  _sqlite3_column_text(stmt: number, col: number): number;
+  UTF8ToString(ptr: number): string;
+}
+
+const SQLITE_ROW = 100, SQLITE_DONE = 101;
+const T_INTEGER = 1, T_FLOAT = 2, T_TEXT = 3, T_NULL = 5;
+const COST_SOURCES: readonly CostSource[] = ['logged', 'computed', 'unpriced'];
+
+/** Rows per page: each page is a fresh statement (none is held across a yield: dispose() or a persist may free it). */
+export const CALL_PAGE_ROWS = 8192;
+
+// Column positions in PAGE_COLUMNS.
+const C_ID = 0, C_TS = 1, C_E = 2, C_F = 3, C_P = 4, C_M = 5, C_METHOD = 6, C_STATUS = 7, C_SUCCESS = 8, C_ERROR = 9,
+  C_REQ = 10, C_TRACE = 11, C_RETRY = 12, C_PRIORITY = 13, C_LAT = 14, C_TTFT = 15, C_IN = 16, C_OUT = 17, C_CR = 18,
+  C_CW = 19, C_CW1H = 20, C_SPLIT = 21, C_REAS = 22, C_HIT = 23, C_COST = 24, C_SOURCE = 25, C_BATCH = 26, C_HASH = 27,
+  C_ZONE = 28;
+/** Dimension ids, not names: names come from the store's maps (an endpoint id without a name drops the row, as the old inner JOIN did). */
+const PAGE_COLUMNS = `c.id, c.ts, c.endpoint_id, c.function_id, c.provider_id, c.model_id, c.method, c.status_code, c.success, c.error_type,
+  c.request_id, c.trace_id, c.retry_count, c.priority, c.latency_ms, c.ttft_ms, c.input_tokens, c.output_tokens,
+  c.cache_read_tokens, c.cache_write_tokens, c.cache_write_1h_tokens, c.cache_write_split_known, c.reasoning_tokens,
+  c.response_cache_hit, c.cost_usd, c.cost_source, c.batch, c.request_hash, c.zone_assumed`;
+
+/** The SQL of one keyset page on (ts, id), filter conditions appended. */
+export function pageSql(tsIndexHint: string, filterSql: string, limit: number): string {
+  return `SELECT ${PAGE_COLUMNS} FROM calls c ${tsIndexHint}
+    WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${filterSql} ORDER BY c.ts, c.id LIMIT ${limit}`;
+}
+
+/** Names of the dimension ids, remembered per page run (ids repeat row after row). */
+class DimNames {
+  private readonly cache = new Map<number, string | null>();
+  constructor(private readonly store: CallStore, private readonly kind: DimKind) {}
+  name(id: number): string | null {
+    let v = this.cache.get(id);
+    if (v === undefined) {
+      v = this.store.dimName(this.kind, id);
+      this.cache.set(id, v);
+    }
+    return v;
+  }
+}
+
+const num = (v: SqlValue): number | null => (v === null ? null : Number(v));
+const str = (v: SqlValue): string | null => (v === null ? null : String(v));
+
+/**
+ * A row as Statement.get() returns it, decoded exactly as the store's rowToRecord decodes its
+ * columns: the fallback, and the path for a row with a cell of an unexpected type (a BLOB).
+ */
+export function decodeValues(r: SqlValue[], endpoint: string, fn: string | null, provider: string | null, model: string | null): CallRecord {
+  return {
+    ts: Number(r[C_TS]), endpoint, function_name: fn, provider, model, method: str(r[C_METHOD]),
+    status_code: num(r[C_STATUS]), success: r[C_SUCCESS] === 1, error_type: str(r[C_ERROR]), request_id: str(r[C_REQ]),
+    trace_id: str(r[C_TRACE]), retry_count: Number(r[C_RETRY]), priority: str(r[C_PRIORITY]), latency_ms: num(r[C_LAT]),
+    ttft_ms: num(r[C_TTFT]), input_tokens: num(r[C_IN]), output_tokens: num(r[C_OUT]), cache_read_tokens: Number(r[C_CR]),
+    cache_write_tokens: Number(r[C_CW]), cache_write_1h_tokens: Number(r[C_CW1H]), cache_write_split_known: r[C_SPLIT] === 1,
+    reasoning_tokens: Number(r[C_REAS]), response_cache_hit: r[C_HIT] === null ? null : r[C_HIT] === 1, cost_usd: num(r[C_COST]),
+    cost_source: COST_SOURCES[Number(r[C_SOURCE])] ?? 'unpriced', batch: r[C_BATCH] === 1, request_hash: str(r[C_HASH]),
+    zone_assumed: r[C_ZONE] === 1,
+  };
+}
+
+/** Thrown inside a row read when a cell has a type the fast path does not decode; the row is re-read with get(). */
+class OddCell extends Error {}
+
+/**
+ * The C API of the sql.js module that owns db, or null: the module must be the one db was made by
+ * (its Database class), and must export every function used here.
+ */
+export function cApiOf(sql: SqlJsStatic | undefined, db: Database): SqlJsCApi | null {
+  const api = sql as unknown as Partial<SqlJsCApi> | undefined;
+  if (!api || api.Database !== (db as unknown as { constructor: unknown }).constructor) return null;
+  const fns: (keyof SqlJsCApi)[] = ['_sqlite3_step', '_sqlite3_sql', '_sqlite3_errmsg', '_sqlite3_column_type', '_sqlite3_column_double',
+    '_sqlite3_column_text', 'UTF8ToString'];
+  return fns.every(f => typeof api[f] === 'function') ? api as SqlJsCApi : null;
+}
+
+/**
+ * A Statement's C pointer is a minified property: the numeric one whose sqlite3_sql() is the
+ * statement's SQL text. The property name found is remembered and checked again on each statement.
+ */
+export class StatementPointers {
+  private key: string | null = null;
+  constructor(private readonly api: SqlJsCApi) {}
+  of(st: Statement, sql: string): number {
+    const o = st as unknown as Record<string, unknown>;
+    if (this.key !== null && this.matches(o[this.key], sql)) return o[this.key] as number;
+    for (const k of Object.keys(o)) {
+      if (this.matches(o[k], sql)) { this.key = k; return o[k] as number; }
+    }
+    return 0;
+  }
+  private matches(v: unknown, sql: string): boolean {
+    // statements live in the wasm heap, far above the first page; small numbers are counters
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1024) return false;
+    try { return this.api.UTF8ToString(this.api._sqlite3_sql(v)) === sql; } catch { return false; }
+  }
+}
+
+export interface ReadCallsOptions {
+  /** the sql.js module of the store's database (its C API reads pages); undefined = Statement.get() */
+  sqlJs?: SqlJsStatic | undefined;
+  /** rows per page (tests use small pages to cross page boundaries) */
+  pageRows?: number;
+}
+
+/**
+ * Every call of the filter in (ts, id) order, read in keyset pages. The records are CallRecords with
+ * exactly the canonical fields (the same object shape from either path).
+ */
+export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCallsOptions = {}): Generator<CallRecord, void, undefined> {
+  const cf = compileFilter(store, filter);
+  if (!cf.ok) return;
+  const limit = Math.max(1, Math.floor(opts.pageRows ?? CALL_PAGE_ROWS));
+  const api = cApiOf(opts.sqlJs, store.db);
+  const pointers = api ? new StatementPointers(api) : null;
+  const dims = {
+    e: new DimNames(store, 'endpoint'), f: new DimNames(store, 'function'), p: new DimNames(store, 'provider'), m: new DimNames(store, 'model'),
+  };
+  let lastTs = filter.from - 1, lastId = -1;
+  for (;;) {
+    const sql = pageSql(store.tsIndexHint, cf.raw, limit);
+    const st = store.db.prepare(sql);
+    const page: CallRecord[] = [];
+    let stepped = 0;
+    try {
+      // the range start is the cursor, not filter.from: otherwise every page walks the ts index from the
+      // start of the range and a long export is quadratic (bench/FINDINGS.md #1)
+      st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
+      const p = api && pointers ? pointers.of(st, sql) : 0;
+      if (api && p) {
+        for (;;) {
+          const rc = api._sqlite3_step(p);
+          if (rc !== SQLITE_ROW) {
+            if (rc !== SQLITE_DONE) throw new Error(errorMessage(api, store.db, rc));
+            break;
+          }
+          stepped++;
+          lastTs = api._sqlite3_column_double(p, C_TS);
+          lastId = api._sqlite3_column_double(p, C_ID);
+          const endpoint = dims.e.name(api._sqlite3_column_double(p, C_E));
+          if (endpoint === null) continue;
+          let r: CallRecord;
+          try {
+            r = readRow(api, p, lastTs, endpoint, dims.f.name(api._sqlite3_column_double(p, C_F)),
+              dims.p.name(api._sqlite3_column_double(p, C_P)), dims.m.name(api._sqlite3_column_double(p, C_M)));
+          } catch (e) {
+            if (!(e instanceof OddCell)) throw e;
+            const v = st.get();
+            r = decodeValues(v, endpoint, dims.f.name(Number(v[C_F])), dims.p.name(Number(v[C_P])), dims.m.name(Number(v[C_M])));
+          }
+          page.push(r);
+        }
+      } else {
+        while (st.step()) {
+          const v = st.get();
+          stepped++;
+          lastTs = Number(v[C_TS]);
+          lastId = Number(v[C_ID]);
+          const endpoint = dims.e.name(Number(v[C_E]));
+          if (endpoint === null) continue;
+          page.push(decodeValues(v, endpoint, dims.f.name(Number(v[C_F])), dims.p.name(Number(v[C_P])), dims.m.name(Number(v[C_M]))));
+        }
+      }
+    } finally {
+      st.free();
+    }
+    for (const r of page) yield r;
+    if (stepped < limit) return;
+  }
+}
+
+/** The connection's error text, as sql.js's own step() would throw it. */
+function errorMessage(api: SqlJsCApi, db: Database, rc: number): string {
+  const h = (db as unknown as { db?: unknown }).db;
+  return typeof h === 'number' && h !== 0 ? api.UTF8ToString(api._sqlite3_errmsg(h)) : `SQLite error ${rc}`;
+}
+
+/** A nullable numeric cell, as Number(get()) would give it. */
+function cellNum(api: SqlJsCApi, p: number, i: number): number | null {
+  const t = api._sqlite3_column_type(p, i);
+  if (t === T_NULL) return null;
+  if (t === T_INTEGER || t === T_FLOAT) return api._sqlite3_column_double(p, i);
+  if (t === T_TEXT) return Number(api.UTF8ToString(api._sqlite3_column_text(p, i)));
+  throw new OddCell();
+}
+
+/** A nullable 0/1 cell, as get() === 1 would give it (a text '1' is not 1). */
+function cellFlag(api: SqlJsCApi, p: number, i: number): boolean | null {
+  const t = api._sqlite3_column_type(p, i);
+  if (t === T_NULL) return null;
+  if (t === T_INTEGER || t === T_FLOAT) return api._sqlite3_column_double(p, i) === 1;
+  if (t === T_TEXT) return false;
+  throw new OddCell();
+}
+
+/** A nullable text cell, as String(get()) would give it. */
+function cellText(api: SqlJsCApi, p: number, i: number): string | null {
+  const t = api._sqlite3_column_type(p, i);
+  if (t === T_NULL) return null;
+  if (t === T_TEXT) return api.UTF8ToString(api._sqlite3_column_text(p, i));
+  if (t === T_INTEGER || t === T_FLOAT) return String(api._sqlite3_column_double(p, i));
+  throw new OddCell();
+}
+
+/**
+ * The current row through the C API. Columns the schema declares NOT NULL INTEGER are read as
+ * numbers without a type check (the store only ever writes numbers there).
+ */
+function readRow(api: SqlJsCApi, p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null): CallRecord {
+  return {
+    ts, endpoint, function_name: fn, provider, model, method: cellText(api, p, C_METHOD), status_code: cellNum(api, p, C_STATUS),
+    success: api._sqlite3_column_double(p, C_SUCCESS) === 1, error_type: cellText(api, p, C_ERROR),
+    request_id: cellText(api, p, C_REQ), trace_id: cellText(api, p, C_TRACE), retry_count: api._sqlite3_column_double(p, C_RETRY),
+    priority: cellText(api, p, C_PRIORITY), latency_ms: cellNum(api, p, C_LAT), ttft_ms: cellNum(api, p, C_TTFT),
+    input_tokens: cellNum(api, p, C_IN), output_tokens: cellNum(api, p, C_OUT), cache_read_tokens: api._sqlite3_column_double(p, C_CR),
+    cache_write_tokens: api._sqlite3_column_double(p, C_CW), cache_write_1h_tokens: api._sqlite3_column_double(p, C_CW1H),
+    cache_write_split_known: api._sqlite3_column_double(p, C_SPLIT) === 1, reasoning_tokens: api._sqlite3_column_double(p, C_REAS),
+    response_cache_hit: cellFlag(api, p, C_HIT), cost_usd: cellNum(api, p, C_COST),
+    cost_source: COST_SOURCES[api._sqlite3_column_double(p, C_SOURCE)] ?? 'unpriced', batch: api._sqlite3_column_double(p, C_BATCH) === 1,
+    request_hash: cellText(api, p, C_HASH), zone_assumed: api._sqlite3_column_double(p, C_ZONE) === 1,
+  };
+}
