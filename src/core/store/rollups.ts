@@ -65,6 +65,8 @@ class Tier {
   readonly entries: Entry[] = [];
   private readonly byNum = new Map<number, Map<number, Entry>>();
   private readonly byStr = new Map<string, Entry>();
+  private lastOuter = NaN;
+  private lastMap: Map<number, Entry> | undefined;
   constructor(private readonly nv: number) {}
   get size(): number { return this.entries.length; }
   private make(outer: number, inner: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
@@ -81,8 +83,11 @@ class Tier {
       if (!e) { e = this.make(outer, inner, k0, k1, k2, k3, k4); this.byStr.set(sk, e); }
       return e;
     }
-    let m = this.byNum.get(outer);
+    // rows come mostly in time order: the same minute, hour or day as the previous row
+    let m = outer === this.lastOuter ? this.lastMap : this.byNum.get(outer);
     if (!m) { m = new Map(); this.byNum.set(outer, m); }
+    this.lastOuter = outer;
+    this.lastMap = m;
     let e = m.get(inner);
     if (!e) { e = this.make(outer, inner, k0, k1, k2, k3, k4); m.set(inner, e); }
     return e;
@@ -92,7 +97,7 @@ class Tier {
     const k = e.key;
     return this.get(e.outer, e.inner, k[0], k[1], k[2], k[3], k[4]);
   }
-  clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); }
+  clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); this.lastOuter = NaN; this.lastMap = undefined; }
 }
 
 const P15 = 32_768, P20 = 1_048_576, P21 = 2_097_152;
@@ -150,23 +155,63 @@ export class RollupDelta {
     }
   }
 
-  /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
-  flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
-    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement,
-    onDay?: (key: number[], acc: number[]) => void, deferHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): void {
+  /** Shows every pending change to the store's in-memory mirrors (the sinks of those that are loaded). */
+  feed(onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
+    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, onDay?: (key: number[], acc: number[]) => void): void {
     if (onDay) for (const { key, acc } of this.day.entries) onDay(key, acc);
     if (onHistDay) for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) onHistDay(key[0], key[1], key[2], key[3], acc[0]);
     if (onHistHour) for (const { key, acc } of this.histHour.entries) if (acc[0] !== 0) onHistHour(key[0], key[1], acc[0]);
     if (onHour) for (const { key, acc } of this.hour.entries) onHour(key[0], key[4], acc, key[2]);
+  }
+
+  /**
+   * Writes every pending change into empty rollup tables with plain multi-row INSERTs (a bulk load
+   * into an empty store: no key can exist yet, and an upsert per key cost 3x as much).
+   */
+  insertInto(prepared: (sql: string) => Statement): void {
+    const rowsPer = 100;
+    for (const [table, keys, tier] of this.tiers()) {
+      const nv = tier === this.histHour || tier === this.histDay ? 1 : MEASURES.length;
+      const cols = `${keys.join(',')},${nv === 1 ? 'n' : MEASURES.join(',')}`;
+      const width = keys.length + nv;
+      const tuple = `(${new Array(width).fill('?').join(',')})`;
+      const live = tier.entries.filter(e => nv !== 1 || e.acc[0] !== 0);
+      const multi = live.length >= rowsPer ? prepared(`INSERT INTO ${table} (${cols}) VALUES ${new Array(rowsPer).fill(tuple).join(',')}`) : undefined;
+      const single = prepared(`INSERT INTO ${table} (${cols}) VALUES ${tuple}`);
+      const params = new Array<number>(rowsPer * width);
+      let i = 0;
+      for (; multi && i + rowsPer <= live.length; i += rowsPer) {
+        for (let r = 0; r < rowsPer; r++) fillRow(params, r * width, live[i + r], keys.length, nv);
+        multi.run(params);
+      }
+      const one = new Array<number>(width);
+      for (; i < live.length; i++) {
+        fillRow(one, 0, live[i], keys.length, nv);
+        single.run(one);
+      }
+      tier.clear();
+    }
+  }
+
+  private tiers(): [string, string[], Tier][] {
+    return [
+      ['roll_minute', ['t', 's'], this.minute],
+      ['roll_hour', ['t', 'e', 'm', 'p', 's'], this.hour],
+      ['roll_day', ['t', 'e', 'm', 'p', 's'], this.day],
+      ['hist_hour', ['t', 'b'], this.histHour],
+      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay],
+    ];
+  }
+
+  /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
+  flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
+    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement,
+    onDay?: (key: number[], acc: number[]) => void, deferHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): void {
+    this.feed(onHistHour, onHour, onHistDay, onDay);
     const upd = MEASURES.map(m => `${m} = ${m} + excluded.${m}`).join(', ');
     const q = (n: number): string => new Array(n).fill('?').join(',');
-    const tiers: [string, string[], Tier, string][] = [
-      ['roll_minute', ['t', 's'], this.minute, `${MEASURES.join(',')}`],
-      ['roll_hour', ['t', 'e', 'm', 'p', 's'], this.hour, `${MEASURES.join(',')}`],
-      ['roll_day', ['t', 'e', 'm', 'p', 's'], this.day, `${MEASURES.join(',')}`],
-      ['hist_hour', ['t', 'b'], this.histHour, 'n'],
-      ['hist_day', ['t', 'e', 'm', 'b'], this.histDay, 'n'],
-    ];
+    const tiers = this.tiers().map(([t, k, tier]): [string, string[], Tier, string] =>
+      [t, k, tier, tier === this.histHour || tier === this.histDay ? 'n' : MEASURES.join(',')]);
     if (deferHistDay && !this.negative) {
       // the caller writes these later, coalesced over many flushes (most of an append's upserts)
       for (const { key, acc } of this.histDay.entries) if (acc[0] !== 0) deferHistDay(key[0], key[1], key[2], key[3], acc[0]);
