@@ -181,6 +181,8 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     log: m => io.err.write(`api-monitor: ${m}\n`),
     pricer,
     percentiles: 'exact',
+    // dist/ingestWorker.js next to dist/cli.js: large logs parse in a worker thread while the store fills
+    workerScript: path.join(__dirname, 'ingestWorker.js'),
   });
   try {
     await engine.ingestFiles(files);

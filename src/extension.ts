@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import { MonitorEngine, type ReaderFactory } from './core/monitorEngine';
 import { STORE_SCHEMA } from './core/store/callStore';
-import { LogReader, type Checkpoint } from './core/ingest/logReader';
+import type { Checkpoint } from './core/ingest/logReader';
+import { createLogReader } from './core/ingest/workerReader';
 import { createPricer, type Pricer } from './core/pricing/pricer';
 import { ConfigStore, effectiveTimeZone, type ApiMonitorConfig } from './host/config';
 import { AlertManager } from './host/alerts/alertManager';
@@ -96,10 +97,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   const cfg0 = config();
   // the engine's default reader plus the user's field mapping (read at each ingest, so a changed
   // mapping applies to every line read after it; the change handler below re-reads the logs)
-  const readerFactory: ReaderFactory = (checkpoints, o) => new LogReader(checkpoints as Checkpoint[], {
+  // Large reads (a cold ingest) parse in a worker thread (dist/ingestWorker.js, next to this bundle)
+  // while this thread stores; tail appends stay in this thread (see src/core/ingest/workerReader.ts).
+  const workerScript = path.join(__dirname, 'ingestWorker.js');
+  const readerFactory: ReaderFactory = (checkpoints, o) => createLogReader(checkpoints as Checkpoint[], {
     timeZone: o.timeZone, signal: o.signal, maxProblemsPerSource: 20, fieldMapping: { ...config().fieldMapping },
     onProgress: o.onProgress ? (read: number, total: number, file: string): void => o.onProgress!(read, total, file) : undefined,
-  });
+  }, workerScript);
   const engine = await MonitorEngine.create({
     wasmBinary, storeFile, retentionDays: cfg0.retentionDays, timeZone: cfg0.defaultTimeZone || undefined,
     log: m => output.info(m), pricer,
