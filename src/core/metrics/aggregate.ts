@@ -6,6 +6,7 @@ import type { CallStore } from '../store/callStore';
 import { R_COLS, R_COST, R_CR, R_CW, R_CW1H, R_E, R_IN, R_LAT, R_M, R_OUT, R_P, R_RC, R_REAS, R_RETRY, R_S } from '../store/callStore';
 import { DAY_MS, HOUR_MS, MEASURES, MINUTE_MS, latencyBucket } from '../store/rollups';
 import { ExactDist, HistDist, LatencyDist } from './percentile';
+import { hourPieces, piece } from './pieceCache';
 
 export interface QueryContext {
   store: CallStore;
@@ -184,12 +185,6 @@ function addRecentRow(acc: number[], r: Float64Array, o: number): void {
   if (failed || retry > 0) acc[WASTED] += c;
 }
 
-function addInto(map: Map<string, number[]>, key: string, row: SqlValue[], offset: number): void {
-  let acc = map.get(key);
-  if (!acc) { acc = zeroMeasures(); map.set(key, acc); }
-  for (let i = 0; i < NM; i++) acc[i] += Number(row[offset + i] ?? 0);
-}
-
 /**
  * Summed measures per group (key = dimension ids joined by ',', '' with no dims) and, when grain is
  * given, per time slot of that grain (key prefix `${slotStart}|`). Ranges over 24 h read the rollups
@@ -260,12 +255,28 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
   // SQLite group in key order instead of by an expression
   const slotRoll = (table: string): string | null => grain === undefined ? null
     : (grain === HOUR_MS && table !== 'roll_minute') || grain === MINUTE_MS ? 't' : `(t - (t % ${grain}))`;
-  const run = (sql: string, params: SqlValue[], nKey: number, hasSlot: boolean): void => {
+  // Every piece of the range (whole days, an hour span, a raw edge...) is kept across data changes
+  // until one of its hours changes (pieceCache.ts): after a tail append only the newest hour is read
+  // again. A piece is its groups in the order they were summed, added into out in that order (the
+  // sums come out as when the pieces were added straight into out).
+  const fkey = JSON.stringify([filter.endpoint ?? null, filter.model ?? null, filter.provider ?? null, filter.status ?? null, dims, grain ?? null]);
+  const addPiece = (kind: string, a: number, b: number, raw: boolean, compute: () => [string, number[]][]): void => {
+    for (const [key, m] of piece(ctx.store, `agg\u0000${kind}\u0000${a}\u0000${b}\u0000${fkey}`, a, b, raw, compute)) {
+      let acc = out.get(key);
+      if (!acc) { acc = zeroMeasures(); out.set(key, acc); }
+      for (let i = 0; i < NM; i++) acc[i] += m[i];
+    }
+  };
+  const run = (sql: string, params: SqlValue[], nKey: number, hasSlot: boolean): [string, number[]][] => {
+    const rows: [string, number[]][] = [];
     for (const r of ctx.store.all(sql, params)) {
       const slot = hasSlot ? `${Number(r[0])}|` : '';
       const key = slot + r.slice(hasSlot ? 1 : 0, nKey).map(v => Number(v)).join(',');
-      addInto(out, key, r, nKey);
+      const m = new Array<number>(NM);
+      for (let i = 0; i < NM; i++) m[i] = Number(r[nKey + i] ?? 0);
+      rows.push([key, m]);
     }
+    return rows;
   };
   const keyCols = (slot: string | null, cols: string[]): string[] => (slot ? [slot, ...cols] : cols);
   const totalsOnly = dims.length === 0 && !cf.hasDims && !cf.hasProvider;
@@ -293,20 +304,18 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
     const eId = id('endpoint', filter.endpoint), mId = id('model', filter.model), pId = id('provider', filter.provider);
     const wantS = filter.status === 'ok' ? 1 : filter.status === 'error' ? 0 : -1;
     for (const [a, b] of split.day) {
-      const part = new Map<string, number[]>();
-      ctx.store.eachDayRollup(a, b, (_t, e, m, p, s, v) => {
-        if ((eId !== -1 && e !== eId) || (mId !== -1 && m !== mId) || (pId !== -1 && p !== pId) || (wantS >= 0 && s !== wantS)) return;
-        const key = dims.map(d => (d === 'e' ? e : d === 'm' ? m : p)).join(',');
-        let acc = part.get(key);
-        if (!acc) { acc = zeroMeasures(); part.set(key, acc); }
-        for (let i = 0; i < MEASURES.length; i++) acc[i] += v[4 + i];
-        if (s === 0) { acc[ERRORS] += v[4 + M.calls]; acc[WASTED] += v[4 + M.cost_usd]; } else acc[WASTED] += v[4 + M.retry_cost];
+      addPiece('day', a, b, false, () => {
+        const part = new Map<string, number[]>();
+        ctx.store.eachDayRollup(a, b, (_t, e, m, p, s, v) => {
+          if ((eId !== -1 && e !== eId) || (mId !== -1 && m !== mId) || (pId !== -1 && p !== pId) || (wantS >= 0 && s !== wantS)) return;
+          const key = dims.map(d => (d === 'e' ? e : d === 'm' ? m : p)).join(',');
+          let acc = part.get(key);
+          if (!acc) { acc = zeroMeasures(); part.set(key, acc); }
+          for (let i = 0; i < MEASURES.length; i++) acc[i] += v[4 + i];
+          if (s === 0) { acc[ERRORS] += v[4 + M.calls]; acc[WASTED] += v[4 + M.cost_usd]; } else acc[WASTED] += v[4 + M.retry_cost];
+        });
+        return [...part];
       });
-      for (const [key, m] of part) {
-        let acc = out.get(key);
-        if (!acc) { acc = zeroMeasures(); out.set(key, acc); }
-        for (let i = 0; i < NM; i++) acc[i] += m[i];
-      }
     }
     split.day = [];
   }
@@ -315,28 +324,30 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
       const cols = keyCols(slotRoll(table), table === 'roll_minute' ? [] : rollKey);
       const sel = cols.length ? `${cols.join(', ')}, ` : '';
       const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
-      run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`, [a, b, ...cf.params], cols.length, grain !== undefined);
+      // minute rollups go with the raw rows (retention deletes both)
+      addPiece(table, a, b, table === 'roll_minute', () => run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`,
+        [a, b, ...cf.params], cols.length, grain !== undefined));
     }
   }
-  for (const [a, b] of split.raw) {
+  const rawSpan = (a: number, b: number): [string, number[]][] => {
     // Each span summed on its own first, then added, as the SQL path adds its totals.
     const part = new Map<string, number[]>();
     if (scanRecent(ctx, filter, a, b, dims, grain, false, key => {
       const acc = zeroMeasures();
       part.set(key, acc);
       return acc;
-    }, addRecentRow)) {
-      for (const [key, m] of part) {
-        let acc = out.get(key);
-        if (!acc) { acc = zeroMeasures(); out.set(key, acc); }
-        for (let i = 0; i < NM; i++) acc[i] += m[i];
-      }
-      continue;
-    }
+    }, addRecentRow)) return [...part];
     const cols = keyCols(slotRaw, rawKey);
     const sel = cols.length ? `${cols.join(', ')}, ` : '';
     const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
-    run(`SELECT ${sel}${RAW_MEASURES} FROM calls c ${ctx.store.tsIndexHint} WHERE c.ts >= ? AND c.ts < ?${cf.raw}${grp}`, [a, b, ...cf.params], cols.length, slotRaw !== null);
+    return run(`SELECT ${sel}${RAW_MEASURES} FROM calls c ${ctx.store.tsIndexHint} WHERE c.ts >= ? AND c.ts < ?${cf.raw}${grp}`, [a, b, ...cf.params], cols.length, slotRaw !== null);
+  };
+  for (const [a, b] of split.raw) {
+    // A long raw span of recent rows (a grain under an hour, e.g. the 24 h series' 15-minute slots) is
+    // read an hour at a time, each hour a piece: slots never straddle the cuts, so every slot is summed
+    // over the same rows in the same order as in one scan.
+    const cut = grain !== undefined && HOUR_MS % grain === 0 && b - a > HOUR_MS && a >= ctx.store.recentRows().from;
+    for (const [pa, pb] of cut ? hourPieces(a, b) : [[a, b]]) addPiece('raw', pa, pb, true, () => rawSpan(pa, pb));
   }
   return out;
 }
@@ -388,61 +399,107 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
     } finally { st.free(); }
   };
 
+  // As in aggregateNow, the pieces of the range are kept until one of their hours changes; raw spans
+  // are read an hour at a time (a distribution does not depend on the order its values came in), so
+  // after an append only the newest hour is scanned again.
+  const lkey = JSON.stringify([filter.endpoint ?? null, filter.model ?? null, filter.provider ?? null, filter.status ?? null, dims, grain ?? null]);
+  const owned = new Set<string>();
+  const addPiece = (m: Map<string, LatencyDist>): void => {
+    for (const [k, d] of m) mergeDist(dists, owned, k, d);
+  };
+  const rawPieces = <D extends LatencyDist>(kind: string, a0: number, b0: number, make: () => D, each: (d: D, v: number) => void): void => {
+    for (const [a, b] of hourPieces(a0, b0)) {
+      addPiece(piece(ctx.store, `lat\u0000${kind}\u0000${a}\u0000${b}\u0000${lkey}`, a, b, true, () => {
+        const m = new Map<string, D>();
+        rawRows(a, b, k => { const d = make(); m.set(k, d); return d; }, each);
+        return m;
+      }));
+    }
+  };
+
   const long = to - from > RAW_RANGE_MS;
   const histHourOk = !cf.needsRaw && !cf.hasDims && dims.length === 0 && (grain === undefined || grain % HOUR_MS === 0);
   const histDayOk = !cf.needsRaw && !dims.includes('p') && grain === undefined;
   if (!long || ctx.exactPercentiles || (!histHourOk && !histDayOk)) {
-    rawRows(from, to, k => {
-      let d = dists.get(k) as ExactDist | undefined;
-      if (!d) { d = new ExactDist(); dists.set(k, d); }
-      return d;
-    }, (d, v) => d.add(v));
+    rawPieces('exact', from, to, () => new ExactDist(), (d, v) => d.add(v));
     return { approx: false, dists };
   }
-  const hist = (k: string): HistDist => {
-    let d = dists.get(k) as HistDist | undefined;
-    if (!d) { d = new HistDist(); dists.set(k, d); }
-    return d;
-  };
   const edges: Span[] = [];
   if (histHourOk) {
     const hs = ceilTo(from, HOUR_MS), he = floorTo(to, HOUR_MS);
     if (hs < he) {
-      if (grain === undefined) {
-        const h = hist('');
-        ctx.store.eachHourHistogram(hs, he, (_t, b, n) => h.add(b, n));
-      } else {
-        let lastSlot = NaN, lastHist: HistDist | undefined;
-        ctx.store.eachHourHistogram(hs, he, (t, b, n) => {
-          const slot = t - (t % grain);
-          if (slot !== lastSlot || !lastHist) { lastSlot = slot; lastHist = hist(`${slot}|`); }
-          lastHist.add(b, n);
-        });
-      }
+      addPiece(piece(ctx.store, `lat\u0000hist_hour\u0000${hs}\u0000${he}\u0000${lkey}`, hs, he, false, () => {
+        const m = new Map<string, HistDist>();
+        if (grain === undefined) {
+          const h = new HistDist();
+          m.set('', h);
+          ctx.store.eachHourHistogram(hs, he, (_t, b, n) => h.add(b, n));
+        } else {
+          let lastSlot = NaN, lastHist: HistDist | undefined;
+          ctx.store.eachHourHistogram(hs, he, (t, b, n) => {
+            const slot = t - (t % grain);
+            if (slot !== lastSlot || !lastHist) {
+              lastSlot = slot;
+              const k = `${slot}|`;
+              lastHist = m.get(k);
+              if (!lastHist) { lastHist = new HistDist(); m.set(k, lastHist); }
+            }
+            lastHist.add(b, n);
+          });
+        }
+        return m;
+      }));
     }
     if (from < hs) edges.push([from, hs]);
     if (he < to) edges.push([he, to]);
   } else {
     const ds = ceilTo(from, DAY_MS), de = floorTo(to, DAY_MS);
     if (ds < de) {
-      // From the store's in-memory mirror of hist_day (a SQL GROUP BY over ~100k rows is the slow part).
-      const eId = filter.endpoint === undefined ? -1 : ctx.store.dimId('endpoint', filter.endpoint) ?? -2;
-      const mId = filter.model === undefined ? -1 : ctx.store.dimId('model', filter.model) ?? -2;
-      const useE = dims.includes('e'), useM = dims.includes('m');
-      // numeric group ids first (no string per bucket), named by the dims-joined key once per group
-      const byGroup = new Map<number, HistDist>();
-      ctx.store.eachDayHistogram(ds, de, (_t, e, m, b, n) => {
-        if ((eId !== -1 && e !== eId) || (mId !== -1 && m !== mId)) return;
-        const g = (useE ? e : 0) * 4_194_304 + (useM ? m : 0);
-        let h = byGroup.get(g);
-        if (!h) { h = hist(dims.map(d => (d === 'e' ? e : m)).join(',')); byGroup.set(g, h); }
-        h.add(b, n);
-      });
+      addPiece(piece(ctx.store, `lat\u0000hist_day\u0000${ds}\u0000${de}\u0000${lkey}`, ds, de, false, () => {
+        // From the store's in-memory mirror of hist_day (a SQL GROUP BY over ~100k rows is the slow part).
+        const m = new Map<string, HistDist>();
+        const eId = filter.endpoint === undefined ? -1 : ctx.store.dimId('endpoint', filter.endpoint) ?? -2;
+        const mId = filter.model === undefined ? -1 : ctx.store.dimId('model', filter.model) ?? -2;
+        const useE = dims.includes('e'), useM = dims.includes('m');
+        // numeric group ids first (no string per bucket), named by the dims-joined key once per group
+        const byGroup = new Map<number, HistDist>();
+        ctx.store.eachDayHistogram(ds, de, (_t, e, mm, b, n) => {
+          if ((eId !== -1 && e !== eId) || (mId !== -1 && mm !== mId)) return;
+          const g = (useE ? e : 0) * 4_194_304 + (useM ? mm : 0);
+          let h = byGroup.get(g);
+          if (!h) {
+            const k = dims.map(d => (d === 'e' ? e : mm)).join(',');
+            h = m.get(k);
+            if (!h) { h = new HistDist(); m.set(k, h); }
+            byGroup.set(g, h);
+          }
+          h.add(b, n);
+        });
+        return m;
+      }));
       if (from < ds) edges.push([from, ds]);
       if (de < to) edges.push([de, to]);
     } else edges.push([from, to]);
   }
   // Raw edges join the histogram bucketed, so the whole selection is summarised one way.
-  for (const [a, b] of edges) rawRows(a, b, hist, (h, v) => h.add(latencyBucket(v), 1));
+  for (const [a, b] of edges) rawPieces('edge', a, b, () => new HistDist(), (h, v) => h.add(latencyBucket(v), 1));
   return { approx: true, dists };
+}
+
+/**
+ * Adds a piece's distribution d to dists[k]. A piece's distribution is shared with the cache: it goes in
+ * as it is while it is the only one for k, and a second piece makes a copy of it to merge into.
+ */
+function mergeDist(dists: Map<string, LatencyDist>, owned: Set<string>, k: string, d: LatencyDist): void {
+  const cur = dists.get(k);
+  if (cur === undefined) { dists.set(k, d); return; }
+  if (cur instanceof HistDist && d instanceof HistDist) {
+    let into = cur;
+    if (!owned.has(k)) { into = new HistDist(); into.merge(cur); dists.set(k, into); owned.add(k); }
+    into.merge(d);
+  } else if (cur instanceof ExactDist && d instanceof ExactDist) {
+    let into = cur;
+    if (!owned.has(k)) { into = new ExactDist(); into.merge(cur); dists.set(k, into); owned.add(k); }
+    into.merge(d);
+  }
 }

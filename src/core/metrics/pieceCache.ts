@@ -1,0 +1,131 @@
+// Query pieces kept across data changes. A query is answered from pieces of its range (whole days from
+// the day mirror, hour spans from roll_hour, raw edges, histogram spans...). The store's memo forgets
+// everything at each change, but a tail append only touches the newest hour: a 30-day panel would
+// re-read 30 days to learn about a few new calls. Here a piece of [a, b) stays valid until one of the
+// hours it overlaps changes.
+//
+// What "changed" means: the store's in-memory hour totals (every measure, failed and succeeded apart,
+// per hour) differ from the last ones seen. Every insert, delete and re-price that touches an hour
+// changes its call count or its sums; a file reset that re-reads the same calls gives the same data.
+// Raw rows (and minute rollups) also disappear by retention without their hour rollups changing: a
+// raw piece is valid only while the oldest raw row is unchanged or not after the piece's start.
+import type { CallStore } from '../store/callStore';
+import { HOUR_MS } from '../store/rollups';
+
+interface Entry {
+  /** the change clock when computed */
+  at: number;
+  /** the oldest raw row's ts when computed (raw pieces) */
+  floor: number;
+  value: unknown;
+  /** the change clock when last used (eviction) */
+  used: number;
+}
+
+interface State {
+  gen: number;
+  /** bumped at each sync that saw a change */
+  clock: number;
+  /** hour -> its totals as last seen (both success values, every measure) */
+  hours: Map<number, Float64Array>;
+  /** [hour, clock] of every hour change, oldest first (bounded) */
+  changes: number[][];
+  /** entries computed before this clock are stale (changes before it were dropped) */
+  validFrom: number;
+  floor: number;
+  entries: Map<string, Entry>;
+}
+
+/** Entries kept at most (a full refresh of every tab for one range uses ~150). */
+const MAX_ENTRIES = 2048;
+const MAX_CHANGES = 8192;
+
+const states = new WeakMap<CallStore, State>();
+
+function sync(st: State, store: CallStore): void {
+  st.gen = store.generation;
+  const now = new Map<number, Float64Array>();
+  store.eachHourTotal(-Infinity, Infinity, (t, s, m) => {
+    let v = now.get(t);
+    if (!v) { v = new Float64Array(2 * m.length); now.set(t, v); }
+    v.set(m, s ? m.length : 0);
+  });
+  const changed: number[] = [];
+  for (const [t, v] of now) {
+    const p = st.hours.get(t);
+    if (!p || p.length !== v.length) { changed.push(t); continue; }
+    for (let i = 0; i < v.length; i++) if (p[i] !== v[i]) { changed.push(t); break; }
+  }
+  for (const t of st.hours.keys()) if (!now.has(t)) changed.push(t);
+  st.hours = now;
+  const f = store.one('SELECT min(ts) FROM calls')[0];
+  const floor = f === null || f === undefined ? Infinity : Number(f);
+  if (changed.length || floor !== st.floor) {
+    st.clock++;
+    for (const t of changed) st.changes.push([t, st.clock]);
+    if (st.changes.length > MAX_CHANGES) {
+      const drop = st.changes.length - MAX_CHANGES / 2;
+      st.validFrom = st.changes[drop - 1][1] + 1;
+      st.changes = st.changes.slice(drop);
+    }
+  }
+  st.floor = floor;
+}
+
+function state(store: CallStore): State {
+  let st = states.get(store);
+  if (!st) {
+    st = { gen: NaN, clock: 0, hours: new Map(), changes: [], validFrom: 0, floor: Infinity, entries: new Map() };
+    states.set(store, st);
+  }
+  if (st.gen !== store.generation) sync(st, store);
+  return st;
+}
+
+function valid(st: State, e: Entry, a: number, b: number, raw: boolean): boolean {
+  if (e.at < st.validFrom) return false;
+  if (raw && e.floor !== st.floor && a < st.floor) return false;
+  const lo = Math.floor(a / HOUR_MS) * HOUR_MS, hi = b;
+  for (let i = st.changes.length - 1; i >= 0; i--) {
+    const [t, at] = st.changes[i];
+    if (at <= e.at) break;
+    if (t >= lo && t < hi) return false;
+  }
+  return true;
+}
+
+/**
+ * compute() of the piece [a, b) named key, or its value from an earlier call if no hour it overlaps
+ * has changed since (raw: the piece reads raw rows or minute rollups, which retention deletes). The
+ * value is shared: callers must not change it. key must name everything compute() depends on besides
+ * the data of [a, b).
+ */
+export function piece<T>(store: CallStore, key: string, a: number, b: number, raw: boolean, compute: () => T): T {
+  const st = state(store);
+  const e = st.entries.get(key);
+  if (e && valid(st, e, a, b, raw)) {
+    e.used = st.clock;
+    return e.value as T;
+  }
+  const value = compute();
+  if (st.entries.size >= MAX_ENTRIES) evict(st);
+  st.entries.set(key, { at: st.clock, floor: st.floor, value, used: st.clock });
+  return value;
+}
+
+/** Drops the entries not used since the previous change, or all when that is not enough. */
+function evict(st: State): void {
+  for (const [k, e] of st.entries) if (e.used < st.clock - 1) st.entries.delete(k);
+  if (st.entries.size >= MAX_ENTRIES * 0.75) st.entries.clear();
+}
+
+/** [a, b) cut at whole hours: pieces that stay valid while newer hours change. */
+export function hourPieces(a: number, b: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = a; s < b;) {
+    const e = Math.min(b, Math.floor(s / HOUR_MS) * HOUR_MS + HOUR_MS);
+    out.push([s, e]);
+    s = e;
+  }
+  return out;
+}

@@ -1,0 +1,156 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { emptyRecord, OriginRecord } from '../../src/core/model';
+import { CallStore, StoredCall } from '../../src/core/store/callStore';
+import { aggregate, QueryContext } from '../../src/core/metrics/aggregate';
+import { byEndpoint, seriesStats, windowStats } from '../../src/core/metrics/queries';
+import { costTotals, dailyCost, tokenUsage } from '../../src/core/metrics/cost';
+import { hourPieces } from '../../src/core/metrics/pieceCache';
+import { bucketValue, latencyBucket } from '../../src/core/store/rollups';
+
+// Query pieces are kept across data changes until one of their hours changes (pieceCache.ts). Each
+// step below changes the data of the store under test; its answers must include the change, and equal
+// the answers of a second store that gets the same calls only at that step (nothing kept from before).
+
+const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+const H = 3_600_000;
+const DAY = 24 * H;
+// now: 20 Jan 2026 12:30 UTC (not on an hour: ranges have raw edges at both ends)
+const NOW = Date.UTC(2026, 0, 20, 12, 30);
+const T = (mo: number, d: number, h: number, mi = 0): number => Date.UTC(2026, mo, d, h, mi);
+
+let line = 0;
+function rec(ts: number, endpoint: string, latency: number, cost: number, o: Partial<StoredCall & OriginRecord> = {}): StoredCall {
+  line++;
+  return {
+    ...emptyRecord(ts, endpoint), offset: line, line, cost_estimated: false, price_version: null, cost_source: 'computed',
+    model: 'm1', latency_ms: latency, cost_usd: cost, input_tokens: 10, output_tokens: 1, ...o,
+  };
+}
+
+const r24 = { from: NOW - DAY, to: NOW };
+const r30 = { from: NOW - 30 * DAY, to: NOW };
+
+/** Everything the dashboard asks for, over the two ranges. */
+function answers(ctx: QueryContext): unknown {
+  return {
+    w24: windowStats(ctx, r24), prev24: windowStats(ctx, { from: NOW - 2 * DAY, to: NOW - DAY }), e24: byEndpoint(ctx, r24), s24: seriesStats(ctx, r24),
+    w30: windowStats(ctx, r30), e30: byEndpoint(ctx, r30), s30: seriesStats(ctx, r30), em30: [...aggregate(ctx, r30, ['e', 'm'])],
+    totals: costTotals(ctx, NOW), daily: dailyCost(ctx, r30), tokens7: tokenUsage(ctx, { from: NOW - 7 * DAY, to: NOW + 1 }),
+    tokens7err: tokenUsage(ctx, { from: NOW - 7 * DAY, to: NOW + 1, status: 'error' }),
+  };
+}
+
+describe('query pieces kept across data changes', function () {
+  this.timeout(20_000);
+  let store: CallStore;
+  let ctx: QueryContext;
+  const all: [string, StoredCall][] = [];
+  before(async () => {
+    store = await CallStore.open({ wasmBinary: wasm, retentionDays: 400 });
+    ctx = { store, timeZone: 'UTC' };
+  });
+  after(() => store.close());
+
+  /** The same calls (per source) in a new store: nothing it answers comes from an earlier step. */
+  async function fresh(): Promise<unknown> {
+    const s = await CallStore.open({ wasmBinary: wasm, retentionDays: 400 });
+    try {
+      for (const src of new Set(all.map(x => x[0]))) s.insert(s.sourceId(src), all.filter(x => x[0] === src).map(x => ({ ...x[1] })));
+      return answers({ store: s, timeZone: 'UTC' });
+    } finally { s.close(); }
+  }
+  function add(src: string, calls: StoredCall[]): void {
+    for (const c of calls) all.push([src, c]);
+    store.insert(store.sourceId(src), calls.map(c => ({ ...c })));
+  }
+
+  it('cuts a span at whole hours', () => {
+    assert.deepStrictEqual(hourPieces(T(0, 1, 10, 30), T(0, 1, 12, 15)), [[T(0, 1, 10, 30), T(0, 1, 11)], [T(0, 1, 11), T(0, 1, 12)], [T(0, 1, 12), T(0, 1, 12, 15)]]);
+    assert.deepStrictEqual(hourPieces(T(0, 1, 11), T(0, 1, 12)), [[T(0, 1, 11), T(0, 1, 12)]]);
+    assert.deepStrictEqual(hourPieces(5, 5), []);
+  });
+
+  it('an append to the newest hour, then to an old hour, a deleted source, a re-price', async () => {
+    add('x', [
+      rec(T(0, 19, 12, 40), '/a', 100, 1), // 24 h range's first raw edge
+      rec(T(0, 19, 18), '/a', 200, 2),
+      rec(T(0, 20, 11, 15), '/b', 300, 4),
+      rec(T(0, 20, 12, 10), '/b', 400, 8), // the open hour
+      rec(T(0, 5, 10), '/a', 250, 0.5), // a whole day of the 30-day range
+      rec(T(-1, 21, 13, 10), '/b', 150, 0.25), // 21 Dec 2025: the 30-day range's first raw edge (from 12:30)
+    ]);
+    let w = windowStats(ctx, r24);
+    // 24 h: 4 calls, $1 + 2 + 4 + 8 = 15; latencies 100..400: p50 rank ceil(0.5*4) = 2 -> 200, p95 rank ceil(3.8) = 4 -> 400
+    assert.deepStrictEqual([w.calls, w.costUsd, w.latency.p50, w.latency.p95], [4, 15, 200, 400]);
+    let e = byEndpoint(ctx, r24);
+    assert.deepStrictEqual(e.map(r => [r.key, r.calls, r.costUsd, r.p95]), [['/a', 2, 3, 200], ['/b', 2, 12, 400]]);
+    // 30 d: the 6 calls, $15.75
+    assert.deepStrictEqual([windowStats(ctx, r30).calls, windowStats(ctx, r30).costUsd], [6, 15.75]);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // a tail append in the open hour (20 Jan 12:20)
+    add('x', [rec(T(0, 20, 12, 20), '/a', 50, 16)]);
+    w = windowStats(ctx, r24);
+    // 5 calls, 15 + 16 = 31; [50, 100, 200, 300, 400]: p50 rank ceil(2.5) = 3 -> 200, p95 rank ceil(4.75) = 5 -> 400
+    assert.deepStrictEqual([w.calls, w.costUsd, w.latency.p50, w.latency.p95], [5, 31, 200, 400]);
+    e = byEndpoint(ctx, r24);
+    // /a: 3 calls, 1 + 2 + 16 = 19, [50, 100, 200] p95 rank ceil(2.85) = 3 -> 200
+    assert.deepStrictEqual(e.map(r => [r.key, r.calls, r.costUsd, r.p95]), [['/a', 3, 19, 200], ['/b', 2, 12, 400]]);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // a late call in a closed hour (19 Jan 18:30) from another source
+    add('y', [rec(T(0, 19, 18, 30), '/b', 1000, 32, { success: false })]);
+    w = windowStats(ctx, r24);
+    // 6 calls, 31 + 32 = 63, 1 error; [50, 100, 200, 300, 400, 1000]: p50 rank 3 -> 200, p95 rank ceil(5.7) = 6 -> 1000
+    assert.deepStrictEqual([w.calls, w.costUsd, w.errors, w.latency.p50, w.latency.p95], [6, 63, 1, 200, 1000]);
+    e = byEndpoint(ctx, r24);
+    // /b: 3 calls, 4 + 8 + 32 = 44; the late call is the most expensive, so /b's p95 is 1000
+    assert.deepStrictEqual(e.map(r => [r.key, r.calls, r.costUsd, r.p95]), [['/a', 3, 19, 200], ['/b', 3, 44, 1000]]);
+    const w30 = windowStats(ctx, r30);
+    // 30 d: 8 calls, 15.75 + 16 + 32 = 63.75; approximate p99: rank ceil(7.92) = 8 -> 1000's bucket
+    assert.deepStrictEqual([w30.calls, w30.costUsd, w30.latency.p99, w30.latency.method], [8, 63.75, bucketValue(latencyBucket(1000)), 'approx']);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // a late call in the 30-day range's first raw edge (21 Dec 2025 13:40, older than the in-memory rows)
+    add('y', [rec(T(-1, 21, 13, 40), '/a', 5000, 64)]);
+    const w30b = windowStats(ctx, r30);
+    // 9 calls, 63.75 + 64 = 127.75; p99 rank ceil(8.91) = 9 -> 5000's bucket
+    assert.deepStrictEqual([w30b.calls, w30b.costUsd, w30b.latency.p99], [9, 127.75, bucketValue(latencyBucket(5000))]);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // source y removed: back to the 6 + 1 calls of x
+    store.deleteSource(store.sourceId('y'));
+    all.splice(0, all.length, ...all.filter(x => x[0] !== 'y'));
+    w = windowStats(ctx, r24);
+    assert.deepStrictEqual([w.calls, w.costUsd, w.errors, w.latency.p95], [5, 31, 0, 400]);
+    assert.deepStrictEqual([windowStats(ctx, r30).calls, windowStats(ctx, r30).costUsd], [7, 31.75]);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // re-priced: every call now costs $1 (counts and latencies unchanged)
+    store.reprice(() => ({ cost_usd: 1, cost_source: 'computed', estimated: false }), 'flat');
+    for (const x of all) x[1].cost_usd = 1;
+    w = windowStats(ctx, r24);
+    assert.deepStrictEqual([w.calls, w.costUsd], [5, 5]);
+    assert.deepStrictEqual(byEndpoint(ctx, r24).map(r => [r.key, r.costUsd]), [['/a', 3], ['/b', 2]]);
+    assert.deepStrictEqual(windowStats(ctx, r30).costUsd, 7);
+    assert.deepStrictEqual(answers(ctx), await fresh());
+  });
+
+  it('raw rows deleted by retention leave the answers, their hour rollups stay', async () => {
+    const s = await CallStore.open({ wasmBinary: wasm, retentionDays: 30 });
+    try {
+      const c = { store: s, timeZone: 'UTC' };
+      const id = s.sourceId('z');
+      // 21 Dec 2025 12:40 (the 30-day range's first edge, [12:30, 13:00), is read from minute rollups, which go
+      // with the raw rows) and 20 Jan 11:00
+      s.insert(id, [rec(T(-1, 21, 12, 40), '/a', 100, 1), rec(T(0, 20, 11), '/a', 200, 2)]);
+      assert.deepStrictEqual([windowStats(c, r30).calls, byEndpoint(c, r30)[0].calls], [2, 2]);
+      // retention at NOW + 1 h: cutoff 21 Dec 13:30 deletes the first call's raw row and minute rollup
+      s.applyRetention(NOW + H);
+      assert.deepStrictEqual([windowStats(c, r30).calls, windowStats(c, r30).costUsd], [1, 2]);
+      assert.deepStrictEqual(byEndpoint(c, r30).map(r => [r.key, r.calls, r.costUsd]), [['/a', 1, 2]]);
+    } finally { s.close(); }
+  });
+});
