@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { cachedStartOfDay } from '../../src/host/dashboard/pricingAdapter';
-import { startOfDay } from '../../src/host/dashboard/assemble';
+import { startOfDay, zoneOffsetMs } from '../../src/host/dashboard/assemble';
 
 const Z = (iso: string): number => Date.parse(iso);
 
@@ -24,5 +24,17 @@ describe('dashboard pricing: remembered local day starts', () => {
     }
     // another zone's days are its own: the same instant in UTC
     assert.strictEqual(cachedStartOfDay(Z('2024-10-27T12:00:00Z'), 'UTC'), Z('2024-10-27T00:00:00Z'));
+  });
+
+  it('zone offsets from one formatter per zone: DST on both sides, an unknown zone as UTC, each asked twice', () => {
+    const H = 3_600_000;
+    for (let round = 0; round < 2; round++) {
+      // New York: EST (UTC-5) on 7 March 2026, EDT (UTC-4) from 8 March 2026 03:00 local
+      assert.strictEqual(zoneOffsetMs(Z('2026-03-07T12:00:00Z'), 'America/New_York'), -5 * H);
+      assert.strictEqual(zoneOffsetMs(Z('2026-03-09T12:00:00Z'), 'America/New_York'), -4 * H);
+      // Kolkata +05:30, then an unknown zone falls back to 0 (UTC)
+      assert.strictEqual(zoneOffsetMs(Z('2026-03-09T12:00:00Z'), 'Asia/Kolkata'), 5.5 * H);
+      assert.strictEqual(zoneOffsetMs(Z('2026-03-09T12:00:00Z'), 'Not/A_Zone'), 0);
+    }
   });
 });

@@ -170,15 +170,23 @@ export function assembleHistory(engine: DashboardEngine, filter: DashboardFilter
 // ---------------------------------------------------------------------------------------------
 // Calendar in the display zone (days and months follow one zone everywhere)
 
+/** One formatter per zone (null: a zone Intl does not know): building one costs ~50x a conversion. */
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
 /** Offset of `timeZone` from UTC at instant `ts`, in ms (positive east of Greenwich). */
 export function zoneOffsetMs(ts: number, timeZone: string): number {
-  let dtf: Intl.DateTimeFormat;
-  try {
-    dtf = new Intl.DateTimeFormat('en-US', { timeZone: timeZone || undefined, hourCycle: 'h23', year: 'numeric', month: '2-digit',
-      day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  } catch {
-    return 0;   // unknown zone: the caller's setting is validated elsewhere; UTC is the least surprising fallback
+  let dtf = zoneFormats.get(timeZone);
+  if (dtf === undefined) {
+    try {
+      dtf = new Intl.DateTimeFormat('en-US', { timeZone: timeZone || undefined, hourCycle: 'h23', year: 'numeric', month: '2-digit',
+        day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    } catch {
+      dtf = null;
+    }
+    if (zoneFormats.size >= 64) zoneFormats.clear();
+    zoneFormats.set(timeZone, dtf);
   }
+  if (dtf === null) return 0;   // unknown zone: the caller's setting is validated elsewhere; UTC is the least surprising fallback
   const p: Record<string, number> = {};
   for (const part of dtf.formatToParts(new Date(ts))) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second);
