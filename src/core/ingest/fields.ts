@@ -1,7 +1,7 @@
 // Maps one parsed log object (JSON line, array element, CSV row) onto the canonical CallRecord.
 // Aliases are resolved once per "shape" (the record's key list) and cached, so the per-record cost
 // is a handful of property reads instead of probing every alias on every line.
-import { CallRecord, emptyRecord } from '../model';
+import { CallRecord, OriginRecord } from '../model';
 import { parseTimestamp, TsResult, ZoneOffsets } from './timestamps';
 
 /** Settings every mapper needs, built once per source. */
@@ -13,7 +13,14 @@ export interface MapContext {
   plans: Map<string, Plan>;
   lastKeys: string[] | null;
   lastPlan: Plan | null;
+  /** the shapes seen last, most recent first (a log alternates between a few: with or without cost, error...) */
+  recent: Shape[];
 }
+
+/** A key list and its plan. */
+export interface Shape { keys: string[]; plan: Plan }
+/** recent shapes compared before the signature map: enough for a log's usual mix, cheap to scan */
+const RECENT_SHAPES = 8;
 
 export function makeContext(timeZone?: string, fieldMapping?: Record<string, string>): MapContext {
   let mapping: Map<string, string[]> | null = null;
@@ -22,7 +29,7 @@ export function makeContext(timeZone?: string, fieldMapping?: Record<string, str
     for (const [k, v] of Object.entries(fieldMapping)) if (typeof v === 'string' && v) mapping.set(k, v.split('.'));
     if (mapping.size === 0) mapping = null;
   }
-  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map(), lastKeys: null, lastPlan: null };
+  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map(), lastKeys: null, lastPlan: null, recent: [] };
 }
 
 // Aliases in priority order. Units of the latency aliases are documented in LATENCY_ALIASES.
@@ -76,6 +83,8 @@ export interface Plan {
   method: string | null; fn: string | null; requestId: string | null; traceId: string | null; retry: string | null;
   priority: string | null; cost: string | null; cacheHit: string | null; batch: string | null; hash: string | null;
   usage: string | null; topTokens: boolean;
+  /** a first segment of USAGE_PATHS / MODEL_PATHS is a key of the shape (else those paths cannot match) */
+  usageNested: boolean; modelNested: boolean;
 }
 
 function first(keys: Set<string>, aliases: string[]): string | null {
@@ -99,18 +108,26 @@ function buildPlan(keyList: string[]): Plan {
     traceId: first(keys, TRACE_ID), retry: first(keys, RETRY), priority: first(keys, PRIORITY),
     cost: first(keys, COST), cacheHit: first(keys, CACHE_HIT), batch: first(keys, BATCH), hash: first(keys, HASH),
     usage: first(keys, USAGE), topTokens: first(keys, TOP_TOKENS) !== null,
+    usageNested: USAGE_PATHS.some(path => keys.has(path[0])), modelNested: MODEL_PATHS.some(path => keys.has(path[0])),
   };
 }
 
 export function planFor(o: Record<string, unknown>, ctx: MapContext): Plan {
   const keyList = Object.keys(o);
-  // Fast path: a log's lines nearly always share the previous line's shape; comparing the key lists
-  // avoids building a signature string per line.
-  const last = ctx.lastKeys;
-  if (last !== null && last.length === keyList.length) {
-    let same = true;
-    for (let i = 0; i < last.length; i++) if (last[i] !== keyList[i]) { same = false; break; }
-    if (same) return ctx.lastPlan!;
+  // Fast path: a log's lines nearly always have one of the last few lines' shapes; comparing key
+  // lists avoids building a signature string per line (and a map lookup when two shapes alternate).
+  const recent = ctx.recent;
+  const n = keyList.length;
+  for (let j = 0; j < recent.length; j++) {
+    const sh = recent[j];
+    const keys = sh.keys;
+    if (keys.length !== n) continue;
+    let i = 0;
+    while (i < n && keys[i] === keyList[i]) i++;
+    if (i === n) {
+      if (j > 0) { recent[j] = recent[0]; recent[0] = sh; }
+      return sh.plan;
+    }
   }
   const sig = keyList.join('\u0001');
   let p = ctx.plans.get(sig);
@@ -120,6 +137,8 @@ export function planFor(o: Record<string, unknown>, ctx: MapContext): Plan {
     if (ctx.plans.size > 5000) ctx.plans.clear();
     ctx.plans.set(sig, p);
   }
+  recent.unshift({ keys: keyList, plan: p });
+  if (recent.length > RECENT_SHAPES) recent.pop();
   ctx.lastKeys = keyList;
   ctx.lastPlan = p;
   return p;
@@ -193,6 +212,11 @@ export function endpointOf(v: unknown): string | null {
 function endpointOfUncached(v: unknown): string | null {
   const s = str(v);
   if (!s) return null;
+  // most endpoints are bare paths: one pass proves there is no scheme, query or fragment to cut
+  let k = 0;
+  const len = s.length;
+  for (; k < len; k++) { const c = s.charCodeAt(k); if (c === 58 || c === 63 || c === 35) break; }
+  if (k === len) return s;
   let start = 0;
   const scheme = s.indexOf('://');
   if (scheme > 0 && scheme < 10) {
@@ -328,6 +352,37 @@ function errorPresent(e: unknown): boolean {
 }
 
 /**
+ * emptyRecord's fields in its order, plus the origin (offset, line) that the source parser sets
+ * next: creating all 30 keys in one literal keeps one hidden class from the start, where adding the
+ * two origin keys afterwards made V8 grow every record's property storage (the records are the
+ * reader's main allocation). The key order is the one recordColumns.ts and the store expect.
+ */
+/**
+ * emptyRecord's fields in its order, plus the origin (offset, line) that the source parser sets
+ * next. A constructor rather than emptyRecord's 30-key literal: V8 copies a literal from its
+ * boilerplate (each number field boxed anew) and adding the two origin keys afterwards grew every
+ * record's property storage; this way all 30 fields are in-object from the start (measured: the
+ * record's creation went from ~40 % of mapRecord's time to ~5 %). The prototype is Object.prototype,
+ * so records stay plain objects (deepStrictEqual, structured clone, JSON) and the key order is the
+ * one recordColumns.ts and the store expect.
+ */
+const PlainRecord = function (this: Record<string, unknown>, ts: number): void {
+  this.ts = ts; this.endpoint = '(unknown)'; this.function_name = null; this.provider = null; this.model = null;
+  this.method = null; this.status_code = null; this.success = true; this.error_type = null; this.request_id = null;
+  this.trace_id = null; this.retry_count = 0; this.priority = null; this.latency_ms = null; this.ttft_ms = null;
+  this.input_tokens = null; this.output_tokens = null; this.cache_read_tokens = 0; this.cache_write_tokens = 0;
+  this.cache_write_1h_tokens = 0; this.cache_write_split_known = true; this.reasoning_tokens = 0;
+  this.response_cache_hit = null; this.cost_usd = null; this.cost_source = 'unpriced'; this.batch = false;
+  this.request_hash = null; this.zone_assumed = false; this.offset = 0; this.line = 0;
+} as unknown as { new(ts: number): OriginRecord; prototype: object };
+PlainRecord.prototype = Object.prototype;
+
+/** A record with emptyRecord's values (endpoint '(unknown)') and origin 0/0 until the caller sets it. */
+export function newRecord(ts: number): OriginRecord {
+  return new PlainRecord(ts);
+}
+
+/**
  * Maps one object to a call record. Returns a reason string when the object cannot be a call (no
  * usable timestamp, not an object); the caller counts it as skipped.
  */
@@ -335,6 +390,7 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
   if (!isObj(o)) return Array.isArray(o) ? 'not an object (array)' : `not an object (${o === null ? 'null' : typeof o})`;
   const p = planFor(o, ctx);
   const m = ctx.mapping;
+  if (m === null) return mapByPlan(o, p, ctx);
 
   const tsOut = ctx.tsOut;
   const tsRaw = pick(o, m, 'ts', p.ts);
@@ -343,7 +399,7 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
   if (!(ts === ts)) return `invalid timestamp: ${JSON.stringify(tsRaw).slice(0, 60)}`;
   const zoneAssumed = tsOut.zoneAssumed;
 
-  const rec = emptyRecord(ts, '(unknown)');
+  const rec = newRecord(ts);
   rec.zone_assumed = zoneAssumed;
   const ep = endpointOf(pick(o, m, 'endpoint', p.endpoint));
   if (ep) rec.endpoint = ep;
@@ -430,5 +486,101 @@ export function mapRecord(o: unknown, ctx: MapContext): CallRecord | string {
       if (path) rec[f] = count(getPath(o, path));
     }
   }
+  return rec;
+}
+
+/**
+ * mapRecord without a user field mapping (the usual case), the same rules step for step: only the
+ * plan's keys are read, and a field the shape does not have costs nothing (its default stays).
+ * Keep the two in step: every unit test of mapRecord without a mapping runs through this one.
+ */
+function mapByPlan(o: Record<string, unknown>, p: Plan, ctx: MapContext): CallRecord | string {
+  const tsOut = ctx.tsOut;
+  const tsRaw = p.ts === null ? undefined : o[p.ts];
+  if (tsRaw === undefined || tsRaw === null || tsRaw === '') return 'no timestamp field';
+  const ts = parseTimestamp(tsRaw, ctx.zones, tsOut);
+  if (!(ts === ts)) return `invalid timestamp: ${JSON.stringify(tsRaw).slice(0, 60)}`;
+
+  const rec = newRecord(ts);
+  rec.zone_assumed = tsOut.zoneAssumed;
+  if (p.endpoint !== null) {
+    const ep = endpointOf(o[p.endpoint]);
+    if (ep) rec.endpoint = ep;
+  }
+
+  // latency: an explicit duration wins; else end - start
+  if (p.latency !== null) {
+    const n = num(o[p.latency[0]]);
+    rec.latency_ms = n >= 0 ? n * p.latency[1] : null;
+  }
+  if (rec.latency_ms === null && p.end !== null) {
+    const endRaw = o[p.end];
+    if (endRaw !== undefined && endRaw !== null) {
+      const end = parseTimestamp(endRaw, ctx.zones, tsOut);
+      rec.latency_ms = end === end && end > 0 && end >= ts ? end - ts : null;
+    }
+  }
+  if (p.ttft !== null) {
+    const n = num(o[p.ttft[0]]);
+    if (n >= 0) rec.ttft_ms = n * p.ttft[1];
+  } else if (p.ttftAbs !== null) {
+    const t = parseTimestamp(o[p.ttftAbs], ctx.zones, tsOut);
+    if (t === t && t >= ts) rec.ttft_ms = t - ts;
+  }
+
+  // status and success
+  let code: number | null = null;
+  let word: boolean | null = null;
+  if (p.statusCode !== null) {
+    const sc = o[p.statusCode];
+    const scn = num(sc);
+    if (scn === scn && Number.isInteger(scn) && scn >= 0 && scn < 1000) code = scn;
+    else if (typeof sc === 'string') word = statusWord(sc);
+  }
+  if (word === null && p.statusText !== null && p.statusText !== p.statusCode) {
+    const t = o[p.statusText];
+    if (typeof t === 'string') word = statusWord(t);
+  }
+  rec.status_code = code;
+  const err = p.error === null ? undefined : o[p.error];
+  const explicit = p.success === null ? null : bool(o[p.success]);
+  const hasErr = err !== undefined && errorPresent(err);
+  rec.success = explicit ?? word ?? (code !== null ? successOfCode(code) : !hasErr);
+  if (p.errorType !== null) rec.error_type = str(o[p.errorType]);
+  if (!rec.success && rec.error_type === null) rec.error_type = hasErr ? errorTypeOf(err) : code !== null ? `HTTP ${code}` : null;
+
+  if (p.model !== null) rec.model = str(o[p.model]);
+  if (rec.model === null && p.modelNested) for (const mp of MODEL_PATHS) { const v = str(getPath(o, mp)); if (v) { rec.model = v; break; } }
+  if (p.provider !== null) rec.provider = str(o[p.provider]);
+  if (p.method !== null) {
+    const meth = str(o[p.method]);
+    rec.method = meth === null ? null : meth.toUpperCase();
+  }
+  if (p.fn !== null) rec.function_name = str(o[p.fn]);
+  if (p.requestId !== null) rec.request_id = str(o[p.requestId]);
+  if (p.traceId !== null) rec.trace_id = str(o[p.traceId]);
+  if (p.retry !== null) {
+    const retry = num(o[p.retry]);
+    rec.retry_count = retry >= 0 ? Math.floor(retry) : 0;
+  }
+  if (p.priority !== null) rec.priority = str(o[p.priority]);
+  if (p.cost !== null) {
+    const cost = num(o[p.cost]);
+    if (cost >= 0) { rec.cost_usd = cost; rec.cost_source = 'logged'; }
+  }
+  if (p.cacheHit !== null) rec.response_cache_hit = bool(o[p.cacheHit]);
+  if (p.batch !== null) {
+    const b = o[p.batch];
+    rec.batch = bool(b) ?? (typeof b === 'string' && b.length > 0);
+  }
+  if (p.hash !== null) rec.request_hash = str(o[p.hash]);
+
+  // tokens
+  let u: unknown = p.usage === null ? undefined : o[p.usage];
+  if (!isObj(u)) {
+    u = undefined;
+    if (p.usageNested) for (const up of USAGE_PATHS) { const v = getPath(o, up); if (isObj(v)) { u = v; break; } }
+  }
+  if (!(u !== undefined && applyUsage(u as Record<string, unknown>, rec)) && p.topTokens) applyUsage(o, rec);
   return rec;
 }

@@ -3,7 +3,17 @@
 // bytes keeps offsets exact (UTF-8 never uses ASCII bytes inside multi-byte characters) and memory
 // bounded: only the unfinished item is carried between chunks, up to a maximum size.
 
+import { isAscii } from 'buffer';
+
+// Node >= 18.15 (VS Code ships 20): a SIMD check; without it every stretch takes the byte path
+const asciiOf: (b: Buffer) => boolean = typeof isAscii === 'function' ? isAscii : () => false;
+
 export type ProblemFn = (line: number, reason: string) => void;
+/**
+ * Called for each complete line of an all-ASCII stretch, with the stretch decoded once: `text` from
+ * `start` to `end` is the line (without its line end). Byte offsets equal string indexes there.
+ */
+export type TextItemFn = (text: string, start: number, end: number, offset: number, line: number) => void;
 /** Called for each item; `tentative` means "the last, unterminated line": return false to leave it unread. */
 export type ItemFn = (buf: Buffer, start: number, end: number, offset: number, line: number, tentative: boolean) => boolean;
 
@@ -31,7 +41,7 @@ export class LineFramer implements Framer {
   private pos: number;
 
   constructor(offset: number, line: number, skipping: boolean, private readonly maxLine: number,
-    private readonly onItem: ItemFn, private readonly onProblem: ProblemFn) {
+    private readonly onItem: ItemFn, private readonly onProblem: ProblemFn, private readonly onText: TextItemFn | null = null) {
     this.consumed = offset; this.pos = offset; this.line = line; this.skipping = skipping;
   }
 
@@ -50,13 +60,20 @@ export class LineFramer implements Framer {
       i = nl + 1;
       this.consumed = base + i;
     }
-    let nl: number;
-    while ((nl = buf.indexOf(10, i)) >= 0) {
-      let end = nl;
-      if (end > i && buf[end - 1] === 13) end--;
-      this.line++;
-      if (end > i) this.onItem(buf, i, end, base + i, this.line, false);
-      i = nl + 1;
+    const last = buf.lastIndexOf(10);
+    if (last >= i && this.onText !== null && asciiOf(buf.subarray(i, last))) {
+      // latin1 decodes ASCII byte for byte (the cheapest decoder); the stretch ends with its newline
+      this.textLines(buf.toString('latin1', i, last + 1), base + i);
+      i = last + 1;
+    } else {
+      let nl: number;
+      while ((nl = buf.indexOf(10, i)) >= 0) {
+        let end = nl;
+        if (end > i && buf[end - 1] === 13) end--;
+        this.line++;
+        if (end > i) this.onItem(buf, i, end, base + i, this.line, false);
+        i = nl + 1;
+      }
     }
     this.consumed = base + i;
     const rest = n - i;
@@ -68,6 +85,25 @@ export class LineFramer implements Framer {
       // copy so the big chunk can be freed
       this.carry = Buffer.from(buf.subarray(i));
     }
+  }
+
+  /**
+   * The complete lines of an ASCII stretch (it ends with a newline), split on the decoded string:
+   * one decode per chunk instead of one per line. `at` is the stretch's absolute offset.
+   */
+  private textLines(text: string, at: number): void {
+    const onText = this.onText!;
+    let i = 0;
+    let line = this.line;
+    let nl: number;
+    while ((nl = text.indexOf('\n', i)) >= 0) {
+      let end = nl;
+      if (end > i && text.charCodeAt(end - 1) === 13) end--;
+      line++;
+      if (end > i) { this.line = line; onText(text, i, end, at + i, line); }
+      i = nl + 1;
+    }
+    this.line = line;
   }
 
   finish(final: boolean): void {

@@ -57,7 +57,8 @@ export class SourceParser {
       }
       default:
         this.framer = new LineFramer(resume.offset, resume.line, resume.skipping, limits.maxItemBytes,
-          (buf, s, e, offset, line, tentative) => this.jsonLine(buf, s, e, offset, line, tentative), problem);
+          (buf, s, e, offset, line, tentative) => this.jsonLine(buf, s, e, offset, line, tentative), problem,
+          (text, s, e, offset, line) => this.jsonText(text, s, e, offset, line));
     }
   }
 
@@ -106,6 +107,27 @@ export class SourceParser {
       this.add(mapRecord(v, this.ctx), offset, line);
     }
     return true;
+  }
+
+  /** A complete line of an ASCII stretch (never tentative, never behind a BOM: both are byte-path cases). */
+  private jsonText(text: string, s: number, e: number, offset: number, line: number): void {
+    let k = s;
+    let c: number;
+    while (k < e && ((c = text.charCodeAt(k)) === 32 || c === 9)) k++;
+    if (k === e) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(text.slice(s, e));
+    } catch (err) {
+      this.problem(line, `malformed JSON: ${shortError(err)}`);
+      return;
+    }
+    if (this.sniffed.otlpLines) {
+      let n = 0;
+      eachTracesDataSpan(v, this.ctx, r => this.add(r, offset + n++, line));
+    } else {
+      this.add(mapRecord(v, this.ctx), offset, line);
+    }
   }
 
   private element(buf: Buffer, s: number, e: number, offset: number, line: number, kind: number): void {

@@ -97,6 +97,19 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
+// Date.UTC is a runtime call (~0.2 µs); a log's timestamps stay on one day for thousands of lines.
+let lastDayKey = -1;
+let lastDayMs = 0;
+/**
+ * Date.UTC(y, mo - 1, d): the same value (Date.UTC is linear in hours, minutes and seconds, so the
+ * time of day is added apart), remembered for the last day asked.
+ */
+export function dayMs(y: number, mo: number, d: number): number {
+  const key = (y * 100 + mo) * 100 + d;
+  if (key !== lastDayKey) { lastDayMs = Date.UTC(y, mo - 1, d); lastDayKey = key; }
+  return lastDayMs;
+}
+
 /**
  * Fixed-format ISO 8601: `YYYY-MM-DD[(T| )HH:MM[:SS[(.|,)fff…]]][Z|±HH[:]MM|±HH]`.
  * Returns NaN when the string does not have this shape. Sets out.zoneAssumed when there is no zone.
@@ -135,7 +148,7 @@ export function parseIso(s: string, zones: ZoneOffsets, out: TsResult): number {
     }
     if (h > 24 || mi > 59 || sec > 60) return NaN;
   }
-  const wall = Date.UTC(y, mo - 1, d, h, mi, sec) + Math.floor(frac + 1e-9);
+  const wall = dayMs(y, mo, d) + h * HOUR + mi * 60_000 + sec * 1000 + Math.floor(frac + 1e-9);
   if (i >= len) {
     out.zoneAssumed = true;
     return zones.wallToUtc(wall);
