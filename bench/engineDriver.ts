@@ -46,7 +46,9 @@ export function loadWasm(): Uint8Array {
  */
 export function ingestWorkerScript(): string | undefined {
   if (process.env.BENCH_INGEST_WORKER === '0') return undefined;
-  const candidates = [path.resolve(__dirname, '..', '..', 'dist', 'ingestWorker.js'), path.resolve(process.cwd(), 'dist', 'ingestWorker.js')];
+  // next to the bench bundle if bench/build.mjs bundles it there, else the extension's build
+  const candidates = [path.resolve(__dirname, 'ingestWorker.js'), path.resolve(__dirname, '..', '..', 'dist', 'ingestWorker.js'),
+    path.resolve(process.cwd(), 'dist', 'ingestWorker.js')];
   return candidates.find(c => fs.existsSync(c));
 }
 

@@ -38,7 +38,7 @@ describe('ingest worker in the extension host', function () {
     const engine = await MonitorEngine.create({
       wasmBinary: fs.readFileSync(path.join(ext.extensionPath, 'dist', 'sql-wasm.wasm')), retentionDays: 3650, timeZone: 'UTC',
       now: () => t0 + n * 1000,
-    }, { readerFactory: (cps, o) => (reader = new WorkerReader(cps as Checkpoint[], { timeZone: o.timeZone, signal: o.signal, batchSize: 10_000 }, { script })) });
+    }, { readerFactory: (cps, o) => (reader = new WorkerReader(cps as Checkpoint[], { timeZone: o.timeZone, signal: o.signal, batchSize: 10_000 }, { script, cores: 2 })) });
     try {
       const res = await engine.ingestFiles([file]);
       assert.strictEqual(reader?.lastMode, 'worker');

@@ -92,7 +92,7 @@ describe('ingest worker: WorkerReader', function () {
     const opts: ReadOptions = { timeZone: 'America/New_York', maxProblemsPerSource: 20, batchSize: 2 };
     const inThread = new LogReader([], opts);
     const a = await readAll(inThread, files);
-    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0 });
+    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2 });
     const b = await readAll(w, files);
     assert.strictEqual(w.lastMode, 'worker');
     assert.deepStrictEqual(plain(b.batches), plain(a.batches));
@@ -110,14 +110,14 @@ describe('ingest worker: WorkerReader', function () {
   it('resumes from checkpoints like the in-thread reader (partial line completed later)', async () => {
     const f = path.join(dir, 'partial.jsonl');
     fs.copyFileSync(path.join(FIX, 'partial.jsonl'), f);
-    const w1 = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0 });
+    const w1 = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0, cores: 2 });
     const first = await readAll(w1, [f]);
     // README: two 61-byte lines (62 with their newline) are read, the unterminated third waits at 2 * 62 = 124
     assert.strictEqual(first.results[0].records, 2);
     const cp1 = w1.checkpoints();
     assert.deepStrictEqual([cp1[0].offset, cp1[0].line], [2 * 62, 2]);
     fs.appendFileSync(f, 'ncy_ms":30}\n');
-    const w2 = new WorkerReader(cp1, { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0 });
+    const w2 = new WorkerReader(cp1, { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0, cores: 2 });
     const t = new LogReader(cp1, { timeZone: 'UTC' });
     const second = await readAll(w2, [f]);
     const ref = await readAll(t, [f]);
@@ -132,7 +132,7 @@ describe('ingest worker: WorkerReader', function () {
     const f = bigFile('p.jsonl', 3000);
     const size = fs.statSync(f).size;
     const seen: [number, number][] = [];
-    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 500, chunkSize: 16 * 1024, onProgress: (r, t) => seen.push([r, t]) }, { script: SCRIPT, minBytes: 0 });
+    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 500, chunkSize: 16 * 1024, onProgress: (r, t) => seen.push([r, t]) }, { script: SCRIPT, minBytes: 0, cores: 2 });
     const { batches } = await readAll(w, [f]);
     assert.strictEqual(batches.reduce((n, b) => n + b.records.length, 0), 3000);
     // one report per 16 KB chunk: ceil(size / 16384), the last one at size of size
@@ -144,7 +144,7 @@ describe('ingest worker: WorkerReader', function () {
     const n = 20_000;
     const f = bigFile('big.jsonl', n);
     const ac = new AbortController();
-    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024, signal: ac.signal }, { script: SCRIPT, minBytes: 0 });
+    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024, signal: ac.signal }, { script: SCRIPT, minBytes: 0, cores: 2 });
     const first = await readAll(w, [f], (_b, k) => { if (k === 1) ac.abort(); });
     const got = first.batches.flatMap(b => b.records);
     assert.ok(got.length >= 1000 && got.length < n, `stored ${got.length}`);
@@ -152,7 +152,7 @@ describe('ingest worker: WorkerReader', function () {
     // one record per line: the checkpoint stands right after the last record handed over
     assert.strictEqual(cp[0].line, got.length);
     assert.strictEqual(cp[0].offset, got[got.length - 1].offset + line(got.length - 1).length);
-    const w2 = new WorkerReader(cp, { timeZone: 'UTC', batchSize: 1000 }, { script: SCRIPT, minBytes: 0 });
+    const w2 = new WorkerReader(cp, { timeZone: 'UTC', batchSize: 1000 }, { script: SCRIPT, minBytes: 0, cores: 2 });
     const rest = (await readAll(w2, [f])).batches.flatMap(b => b.records);
     const lines = [...got, ...rest].map(r => r.line);
     assert.deepStrictEqual(lines, Array.from({ length: n }, (_, i) => i + 1));
@@ -171,7 +171,7 @@ describe('ingest worker: WorkerReader', function () {
       return { stored, results };
     };
     const t = new LogReader([], opts);
-    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0 });
+    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2 });
     const ref = await run(t);
     const got = await run(w);
     assert.strictEqual(w.lastMode, 'worker');
@@ -199,7 +199,7 @@ parentPort.postMessage = (m, t) => {
   post(m, t);
 };
 require(${JSON.stringify(SCRIPT)});\n`);
-    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024 }, { script: crashing, minBytes: 0 });
+    const w = new WorkerReader([], { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024 }, { script: crashing, minBytes: 0, cores: 2 });
     const { batches, results } = await readAll(w, [f]);
     assert.strictEqual(w.lastMode, 'worker+thread');
     assert.deepStrictEqual(batches.flatMap(b => b.records.map(r => r.line)), Array.from({ length: n }, (_, i) => i + 1));
@@ -207,23 +207,26 @@ require(${JSON.stringify(SCRIPT)});\n`);
     assert.strictEqual(w.checkpoints()[0].offset, fs.statSync(f).size);
   });
 
-  it('falls back to this thread: small reads, a missing script, a script that cannot start', async () => {
+  it('falls back to this thread: small reads, one core, a missing script, a script that cannot start', async () => {
     const f = bigFile('small.jsonl', 10);
     const small = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT }); // default minimum 8 MB
     assert.strictEqual((await readAll(small, [f])).results[0].records, 10);
     assert.strictEqual(small.lastMode, 'thread');
-    const missing = new WorkerReader([], { timeZone: 'UTC' }, { script: path.join(dir, 'nope.js'), minBytes: 0 });
+    const oneCore = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0, cores: 1 });
+    assert.strictEqual((await readAll(oneCore, [f])).results[0].records, 10);
+    assert.strictEqual(oneCore.lastMode, 'thread');
+    const missing = new WorkerReader([], { timeZone: 'UTC' }, { script: path.join(dir, 'nope.js'), minBytes: 0, cores: 2 });
     assert.strictEqual((await readAll(missing, [f])).results[0].records, 10);
     assert.strictEqual(missing.lastMode, 'thread');
     const bad = path.join(dir, 'bad.js');
     fs.writeFileSync(bad, 'throw new Error("broken bundle");\n');
-    const broken = new WorkerReader([], { timeZone: 'UTC' }, { script: bad, minBytes: 0 });
+    const broken = new WorkerReader([], { timeZone: 'UTC' }, { script: bad, minBytes: 0, cores: 2 });
     const r = await readAll(broken, [f]);
     assert.strictEqual(broken.lastMode, 'thread');
     assert.deepStrictEqual(r.batches.flatMap(b => b.records.map(x => x.line)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.strictEqual(broken.checkpoints()[0].offset, fs.statSync(f).size);
     // after a start failure, later reads of this process stay in-thread without trying again
-    const after = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0 });
+    const after = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0, cores: 2 });
     await readAll(after, [f]);
     assert.strictEqual(after.lastMode, 'thread');
   });

@@ -15,11 +15,12 @@
 // What differs: after an abort the batches already parsed (at most maxInFlight + 1) are still stored,
 // and checkpoints say so.
 // The worker is used only when there is enough to read (tail appends stay in this thread, no start-up
-// cost) and the script exists. If it cannot start, or stops before anything was stored, the same read
+// cost), the machine has more than one core and the script exists. If it cannot start, or stops before anything was stored, the same read
 // is done in this thread. If it stops later, the read goes on in this thread from the last checkpoints
 // it reported after a stored batch (a crash in the middle of one chunk's batches re-reads that chunk,
 // as a storing failure there does in the in-thread reader).
 import * as fs from 'fs';
+import * as os from 'os';
 import { Worker } from 'worker_threads';
 import type { Problem } from '../model';
 import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult } from './logReader';
@@ -28,6 +29,8 @@ import { decodeRecords, RecordColumns } from './recordColumns';
 /** Unread bytes below which the read stays in this thread (a worker takes ~30-60 ms to start). */
 export const DEFAULT_WORKER_MIN_BYTES = 8 * 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 3;
+/** on one core the two threads would only take turns, and columns cost more than they save */
+const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 
 export interface WorkerReaderOptions {
   /** path of the worker bundle (dist/ingestWorker.js) */
@@ -36,6 +39,8 @@ export interface WorkerReaderOptions {
   minBytes?: number;
   /** batches posted by the worker and not yet stored (default 3) */
   maxInFlight?: number;
+  /** cores of the machine (default os.availableParallelism()): with one, the read stays in this thread */
+  cores?: number;
 }
 
 /** The reader options that cross to the worker (the signal and the progress callback stay here). */
@@ -87,7 +92,7 @@ export class WorkerReader {
 
   /** Same contract as LogReader.readNew: never throws, per-path results in the order of `paths`. */
   async readNew(paths: string[], sink: Sink): Promise<SourceResult[]> {
-    if (!this.opts.signal?.aborted && !workerBroken && fs.existsSync(this.w.script)
+    if (!this.opts.signal?.aborted && !workerBroken && (this.w.cores ?? CORES) > 1 && fs.existsSync(this.w.script)
       && await unreadBytes(paths, this.cps) >= (this.w.minBytes ?? DEFAULT_WORKER_MIN_BYTES)) {
       const r = await this.inWorker(paths, sink);
       if (r) return r;
