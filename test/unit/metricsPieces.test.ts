@@ -7,6 +7,7 @@ import { aggregate, QueryContext } from '../../src/core/metrics/aggregate';
 import { byEndpoint, seriesStats, windowStats } from '../../src/core/metrics/queries';
 import { costTotals, dailyCost, tokenUsage } from '../../src/core/metrics/cost';
 import { hourPieces } from '../../src/core/metrics/pieceCache';
+import { nextDayStart, startOfDay } from '../../src/core/metrics/timeZone';
 import { bucketValue, latencyBucket } from '../../src/core/store/rollups';
 
 // Query pieces are kept across data changes until one of their hours changes (pieceCache.ts). Each
@@ -152,5 +153,19 @@ describe('query pieces kept across data changes', function () {
       assert.deepStrictEqual([windowStats(c, r30).calls, windowStats(c, r30).costUsd], [1, 2]);
       assert.deepStrictEqual(byEndpoint(c, r30).map(r => [r.key, r.calls, r.costUsd]), [['/a', 1, 2]]);
     } finally { s.close(); }
+  });
+});
+
+describe('day starts remembered by argument', () => {
+  it('per zone, across a 23-hour day, asked twice', () => {
+    const ts = Date.UTC(2026, 2, 29, 12);
+    for (let round = 0; round < 2; round++) {
+      // Paris on 29 Mar 2026 (clocks go forward at 02:00): the day starts 00:00 CET = 28 Mar 23:00Z and lasts 23 h
+      assert.strictEqual(startOfDay(ts, 'Europe/Paris'), Date.UTC(2026, 2, 28, 23));
+      assert.strictEqual(nextDayStart(Date.UTC(2026, 2, 28, 23), 'Europe/Paris'), Date.UTC(2026, 2, 29, 22));
+      // the same instant in New York (EDT, UTC-4 since 8 Mar): 00:00 EDT = 04:00Z
+      assert.strictEqual(startOfDay(ts, 'America/New_York'), Date.UTC(2026, 2, 29, 4));
+      assert.strictEqual(startOfDay(ts, 'UTC'), Date.UTC(2026, 2, 29));
+    }
   });
 });

@@ -27,8 +27,24 @@ export function zoneOffsetMs(ts: number, tz?: string): number {
   return asUtc - (ts - (((ts % 1000) + 1000) % 1000));
 }
 
+// Remembered answers of startOfDay by exact argument: a refresh asks for the same day starts again and
+// again (the 29 days back of the 30-day total, each next day of a daily chart start from a day start),
+// each three Intl conversions; bounded, a long-running host only adds a few keys a day.
+const dayStarts = new Map<string, number>();
+
 /** UTC ms of local midnight starting the day that contains ts, in tz. */
 export function startOfDay(ts: number, tz?: string): number {
+  const key = `${tz ?? ''}\u0000${ts}`;
+  let v = dayStarts.get(key);
+  if (v === undefined) {
+    v = computeStartOfDay(ts, tz);
+    if (dayStarts.size >= 4096) dayStarts.clear();
+    dayStarts.set(key, v);
+  }
+  return v;
+}
+
+function computeStartOfDay(ts: number, tz?: string): number {
   const p = localParts(ts, tz);
   const midnightAsUtc = Date.UTC(p.y, p.mo - 1, p.d);
   // Two passes: the offset at midnight may differ from the offset at ts across a DST change.
