@@ -9,6 +9,7 @@ import { costTotals, dailyCost, tokenUsage } from '../../src/core/metrics/cost';
 import { hourPieces } from '../../src/core/metrics/pieceCache';
 import { nextDayStart, startOfDay } from '../../src/core/metrics/timeZone';
 import { bucketValue, latencyBucket } from '../../src/core/store/rollups';
+import { ExactDist, HistDist } from '../../src/core/metrics/percentile';
 
 // Query pieces are kept across data changes until one of their hours changes (pieceCache.ts). Each
 // step below changes the data of the store under test; its answers must include the change, and equal
@@ -167,5 +168,33 @@ describe('day starts remembered by argument', () => {
       assert.strictEqual(startOfDay(ts, 'America/New_York'), Date.UTC(2026, 2, 29, 4));
       assert.strictEqual(startOfDay(ts, 'UTC'), Date.UTC(2026, 2, 29));
     }
+  });
+});
+
+describe('percentiles remembered until a value is added', () => {
+  it('exact and histogram distributions answer again after add and merge', () => {
+    const e = new ExactDist();
+    for (const v of [10, 20, 30, 40]) e.add(v);
+    // nearest rank: p50 rank ceil(2) = 2 -> 20, asked twice
+    assert.deepStrictEqual([e.quantile(50), e.quantile(50), e.quantile(95)], [20, 20, 40]);
+    e.add(5);
+    // [5, 10, 20, 30, 40]: p50 rank ceil(2.5) = 3 -> 20, p95 rank 5 -> 40, p1 rank 1 -> 5
+    assert.deepStrictEqual([e.quantile(50), e.quantile(1)], [20, 5]);
+    const more = new ExactDist();
+    more.add(1); more.add(2);
+    e.merge(more);
+    // [1, 2, 5, 10, 20, 30, 40]: p50 rank ceil(3.5) = 4 -> 10
+    assert.strictEqual(e.quantile(50), 10);
+    const h = new HistDist();
+    h.add(10, 3);
+    assert.strictEqual(h.quantile(50), bucketValue(10));
+    h.add(20, 4);
+    // 7 values: p50 rank 4 falls in bucket 20 (3 in bucket 10 before it)
+    assert.strictEqual(h.quantile(50), bucketValue(20));
+    const h2 = new HistDist();
+    h2.add(5, 10);
+    h.merge(h2);
+    // 17 values: p50 rank ceil(8.5) = 9 is in bucket 5 (its 10 come first)
+    assert.strictEqual(h.quantile(50), bucketValue(5));
   });
 });

@@ -201,8 +201,18 @@ export function aggregate(ctx: QueryContext, filter: QueryFilter, dims: Dim[] = 
     return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`,
       () => sumDown(aggregate(ctx, filter, ['e', 'm'], grain, forceRaw), col));
   }
-  // Memoised until the next change to the store (the result is shared: callers only read it).
-  return ctx.store.memo(`agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`, () => aggregateNow(ctx, filter, dims, grain, forceRaw));
+  // Memoised until the next change to the store (the result is shared: callers only read it), and kept
+  // across changes while no hour of the range changes (the previous window, closed days...).
+  const key = `agg\u0000${memoKey(filter, dims, grain)}\u0000${forceRaw}`;
+  return ctx.store.memo(key, () => piece(ctx.store, `q${key}`, filter.from, filter.to, true, () => aggregateNow(ctx, filter, dims, grain, forceRaw),
+    m => m.size * NM));
+}
+
+/** About how many numbers latency distributions hold (a histogram's dense array: 1,024). */
+function distWeight(m: Map<string, LatencyDist>): number {
+  let w = 0;
+  for (const d of m.values()) w += d.approx ? 1024 : d.n;
+  return w;
 }
 
 /** Groups keyed `[slot|]e,m` summed to `[slot|]e` (col 0) or `[slot|]m` (col 1). */
@@ -261,7 +271,7 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
   // sums come out as when the pieces were added straight into out).
   const fkey = JSON.stringify([filter.endpoint ?? null, filter.model ?? null, filter.provider ?? null, filter.status ?? null, dims, grain ?? null]);
   const addPiece = (kind: string, a: number, b: number, raw: boolean, compute: () => [string, number[]][]): void => {
-    for (const [key, m] of piece(ctx.store, `agg\u0000${kind}\u0000${a}\u0000${b}\u0000${fkey}`, a, b, raw, compute)) {
+    for (const [key, m] of piece(ctx.store, `agg\u0000${kind}\u0000${a}\u0000${b}\u0000${fkey}`, a, b, raw, compute, v => v.length * NM)) {
       let acc = out.get(key);
       if (!acc) { acc = zeroMeasures(); out.set(key, acc); }
       for (let i = 0; i < NM; i++) acc[i] += m[i];
@@ -359,15 +369,17 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   if (dims.length === 0 && grain === undefined && filter.to - filter.from <= RAW_RANGE_MS) {
     // Short ranges are exact (raw values): the Real-time tab wants the whole window and its endpoints,
     // so the window's values are the endpoints' values put together (one scan of the recent rows, not two).
-    return ctx.store.memo(key, () => {
+    return ctx.store.memo(key, () => piece(ctx.store, `q${key}`, filter.from, filter.to, true, () => {
       const all = new ExactDist();
       for (const d of latencyDists(ctx, filter, ['e']).dists.values()) all.merge(d as ExactDist);
       const dists = new Map<string, LatencyDist>();
       if (all.n > 0) dists.set('', all);
       return { approx: false, dists };
-    });
+    }, r => distWeight(r.dists)));
   }
-  return ctx.store.memo(`lat\u0000${memoKey(filter, dims, grain)}\u0000${ctx.exactPercentiles === true}`, () => latencyDistsNow(ctx, filter, dims, grain));
+  // kept across changes like aggregate()'s results
+  return ctx.store.memo(key, () => piece(ctx.store, `q${key}`, filter.from, filter.to, true, () => latencyDistsNow(ctx, filter, dims, grain),
+    r => distWeight(r.dists)));
 }
 
 function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined): { approx: boolean; dists: Map<string, LatencyDist> } {
@@ -413,7 +425,7 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
         const m = new Map<string, D>();
         rawRows(a, b, k => { const d = make(); m.set(k, d); return d; }, each);
         return m;
-      }));
+      }, distWeight));
     }
   };
 
@@ -448,7 +460,7 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
           });
         }
         return m;
-      }));
+      }, distWeight));
     }
     if (from < hs) edges.push([from, hs]);
     if (he < to) edges.push([he, to]);
@@ -476,7 +488,7 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
           h.add(b, n);
         });
         return m;
-      }));
+      }, distWeight));
       if (from < ds) edges.push([from, ds]);
       if (de < to) edges.push([de, to]);
     } else edges.push([from, to]);

@@ -62,6 +62,20 @@ export class ExactDist implements LatencyDist {
   }
   get n(): number { return this.count; }
   quantile(p: number): number | null {
+    // Answers are remembered while no value is added (values only ever grow the count): a distribution
+    // kept across refreshes (pieceCache.ts) is asked for the same percentiles each time.
+    if (this.known && this.knownAt === this.count) {
+      const v = this.known.get(p);
+      if (v !== undefined) return v;
+    } else this.known = undefined;
+    const v = this.select(p);
+    (this.known ??= new Map()).set(p, v);
+    this.knownAt = this.count;
+    return v;
+  }
+  private known: Map<number, number | null> | undefined;
+  private knownAt = 0;
+  private select(p: number): number | null {
     const n = this.count;
     if (n === 0) return null;
     const v = this.values.subarray(0, n);
@@ -110,6 +124,19 @@ export class HistDist implements LatencyDist {
   }
   get n(): number { return this.total; }
   quantile(p: number): number | null {
+    // remembered while nothing is added, as ExactDist does
+    if (this.known && this.knownAt === this.total) {
+      const v = this.known.get(p);
+      if (v !== undefined) return v;
+    } else this.known = undefined;
+    const v = this.select(p);
+    (this.known ??= new Map()).set(p, v);
+    this.knownAt = this.total;
+    return v;
+  }
+  private known: Map<number, number | null> | undefined;
+  private knownAt = 0;
+  private select(p: number): number | null {
     if (this.total === 0) return null;
     const rank = Math.min(this.total, Math.max(1, Math.ceil((p / 100) * this.total)));
     let seen = 0;

@@ -15,10 +15,12 @@ import { HOUR_MS } from '../store/rollups';
 interface Entry {
   /** the change clock when computed */
   at: number;
+  /** about how many numbers the value holds (the cache is bounded by their sum) */
+  weight: number;
   /** the oldest raw row's ts when computed (raw pieces) */
   floor: number;
   value: unknown;
-  /** the change clock when last used (eviction) */
+  /** the access count when last used (eviction drops the least recently used) */
   used: number;
 }
 
@@ -34,10 +36,19 @@ interface State {
   validFrom: number;
   floor: number;
   entries: Map<string, Entry>;
+  /** sum of the entries' weights */
+  weight: number;
+  /** access counter */
+  uses: number;
 }
 
-/** Entries kept at most (a full refresh of every tab for one range uses ~150). */
+/** Entries kept at most (a full refresh of every tab for one range uses ~200). */
 const MAX_ENTRIES = 2048;
+/**
+ * Numbers kept at most (~32 MB): a sliding range makes new keys at every refresh, and an exact 24 h
+ * latency result holds ~75k values at 1M calls a month.
+ */
+const MAX_WEIGHT = 4_000_000;
 const MAX_CHANGES = 8192;
 
 const states = new WeakMap<CallStore, State>();
@@ -75,7 +86,7 @@ function sync(st: State, store: CallStore): void {
 function state(store: CallStore): State {
   let st = states.get(store);
   if (!st) {
-    st = { gen: NaN, clock: 0, hours: new Map(), changes: [], validFrom: 0, floor: Infinity, entries: new Map() };
+    st = { gen: NaN, clock: 0, hours: new Map(), changes: [], validFrom: 0, floor: Infinity, entries: new Map(), weight: 0, uses: 0 };
     states.set(store, st);
   }
   if (st.gen !== store.generation) sync(st, store);
@@ -100,23 +111,30 @@ function valid(st: State, e: Entry, a: number, b: number, raw: boolean): boolean
  * value is shared: callers must not change it. key must name everything compute() depends on besides
  * the data of [a, b).
  */
-export function piece<T>(store: CallStore, key: string, a: number, b: number, raw: boolean, compute: () => T): T {
+export function piece<T>(store: CallStore, key: string, a: number, b: number, raw: boolean, compute: () => T, weight: (v: T) => number = () => 1): T {
   const st = state(store);
   const e = st.entries.get(key);
   if (e && valid(st, e, a, b, raw)) {
-    e.used = st.clock;
+    e.used = ++st.uses;
     return e.value as T;
   }
   const value = compute();
-  if (st.entries.size >= MAX_ENTRIES) evict(st);
-  st.entries.set(key, { at: st.clock, floor: st.floor, value, used: st.clock });
+  if (e) { st.entries.delete(key); st.weight -= e.weight; }
+  const w = Math.max(1, weight(value));
+  st.entries.set(key, { at: st.clock, floor: st.floor, value, used: ++st.uses, weight: w });
+  st.weight += w;
+  if (st.entries.size > MAX_ENTRIES || st.weight > MAX_WEIGHT) evict(st);
   return value;
 }
 
-/** Drops the entries not used since the previous change, or all when that is not enough. */
+/** Drops the least recently used entries down to 3/4 of both bounds. */
 function evict(st: State): void {
-  for (const [k, e] of st.entries) if (e.used < st.clock - 1) st.entries.delete(k);
-  if (st.entries.size >= MAX_ENTRIES * 0.75) st.entries.clear();
+  const byUse = [...st.entries].sort((x, y) => x[1].used - y[1].used);
+  for (const [k, e] of byUse) {
+    if (st.entries.size <= MAX_ENTRIES * 0.75 && st.weight <= MAX_WEIGHT * 0.75) break;
+    st.entries.delete(k);
+    st.weight -= e.weight;
+  }
 }
 
 /** [a, b) cut at whole hours: pieces that stay valid while newer hours change. */
