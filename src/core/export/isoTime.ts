@@ -15,6 +15,10 @@ export class IsoFormatter {
   private offsetText = '+00:00';
   private localHour = NaN;
   private prefix = '';
+  /** prefix and offsetText as bytes, for formatAscii (both are ASCII) */
+  private prefixBytes: number[] = [];
+  private offsetBytes: number[] = [];
+  private offsetBytesOf = '';
 
   /** Throws RangeError for an unknown zone name (the caller reports it; exports must not guess). */
   constructor(timeZone: string) {
@@ -41,18 +45,52 @@ export class IsoFormatter {
     // Date#toISOString per row costs more than the rest of a CSV row: build "YYYY-MM-DDTHH:" once
     // per local hour and append minutes, seconds and milliseconds by arithmetic.
     const lh = Math.floor(local / HOUR);
-    if (lh !== this.localHour) {
-      const d = new Date(lh * HOUR);
-      if (isNaN(d.getTime())) return '';
-      this.localHour = lh;
-      this.prefix = d.toISOString().slice(0, 14);
-    }
+    if (lh !== this.localHour && !this.setLocalHour(lh)) return '';
     let rem = local - lh * HOUR;
     const whole = Math.floor(rem);
     const mi = Math.floor(whole / 60_000); rem = whole - mi * 60_000;
     const se = Math.floor(rem / 1000);
     const mil = rem - se * 1000;
     return this.prefix + PAD2[mi] + ':' + PAD2[se] + '.' + PAD3[mil] + this.offsetText;
+  }
+
+  /**
+   * format(ms) written as ASCII bytes into out at pos (nothing when format gives ''); returns the
+   * position after it. The caller leaves room for 40 bytes.
+   */
+  formatAscii(ms: number, out: Uint8Array, pos: number): number {
+    if (!Number.isFinite(ms)) return pos;
+    const local = ms + this.offsetAt(ms);
+    const lh = Math.floor(local / HOUR);
+    if (lh !== this.localHour && !this.setLocalHour(lh)) return pos;
+    if (this.offsetBytesOf !== this.offsetText) {
+      this.offsetBytesOf = this.offsetText;
+      this.offsetBytes = Array.from(this.offsetText, c => c.charCodeAt(0));
+    }
+    let rem = local - lh * HOUR;
+    const whole = Math.floor(rem);
+    const mi = Math.floor(whole / 60_000); rem = whole - mi * 60_000;
+    const se = Math.floor(rem / 1000);
+    const mil = rem - se * 1000;
+    let p = pos;
+    const pre = this.prefixBytes;
+    for (let i = 0; i < pre.length; i++) out[p++] = pre[i];
+    out[p++] = 48 + ((mi / 10) | 0); out[p++] = 48 + (mi % 10); out[p++] = 58;
+    out[p++] = 48 + ((se / 10) | 0); out[p++] = 48 + (se % 10); out[p++] = 46;
+    out[p++] = 48 + ((mil / 100) | 0); out[p++] = 48 + (((mil / 10) | 0) % 10); out[p++] = 48 + (mil % 10);
+    const off = this.offsetBytes;
+    for (let i = 0; i < off.length; i++) out[p++] = off[i];
+    return p;
+  }
+
+  /** false when the local hour is outside Date's range (format gives '') */
+  private setLocalHour(lh: number): boolean {
+    const d = new Date(lh * HOUR);
+    if (isNaN(d.getTime())) return false;
+    this.localHour = lh;
+    this.prefix = d.toISOString().slice(0, 14);
+    this.prefixBytes = Array.from(this.prefix, c => c.charCodeAt(0));
+    return true;
   }
 
   /** "2025-03-01" for the local day of an instant */
