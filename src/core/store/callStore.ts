@@ -125,6 +125,9 @@ const b = (v: boolean): number => (v ? 1 : 0);
 
 interface ColumnSet { cols: number[]; multi: Statement; single: Statement; params: SqlValue[] }
 
+/** For databases in sql.js's MEMFS that are copies: no journal, no syncs. */
+const FAST_WRITES = 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;';
+
 /** The attached in-memory schema that holds every table of the store (see CallStore.open). */
 export const STORE_SCHEMA = 'store';
 /** 4 MB of 4 KB pages per slice of persist(): a few ms each. */
@@ -181,7 +184,7 @@ export class CallStore {
   private pendingHistDay = new Map<string, number[]>();
 
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
-    db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;');
+    db.exec(`${FAST_WRITES} PRAGMA temp_store=MEMORY;`);
     this.loadDims();
     for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
   }
@@ -210,6 +213,8 @@ export class CallStore {
         try {
           file = new SQL.Database(bytes);
           bytes = null;
+          // read once and dropped: migrations need no rollback journal (a failed one rebuilds from the logs)
+          file.exec(FAST_WRITES);
           if (migrate(file)) {
             file.exec('SELECT count(*) FROM sources');
             backupSchemaSync(SQL, db, STORE_SCHEMA, file, 'main');
@@ -901,7 +906,7 @@ export class CallStore {
   /** The store as the bytes of an SQLite file, in one step (see persist() for the one that yields). */
   export(): Uint8Array {
     this.flushPendingHistDay();
-    const out = new this.sql.Database();
+    const out = this.sizedDatabase();
     try {
       backupSchemaSync(this.sql, out, 'main', this.db, STORE_SCHEMA);
       return out.export();
@@ -911,13 +916,37 @@ export class CallStore {
   }
 
   /**
+   * An empty database whose file (in sql.js's MEMFS) already has the store's size: a copy into a new
+   * one grew its file a few pages at a time, each growth copying the whole file (2.7 s instead of
+   * 0.4 s at 1M calls). The file starts with a valid empty database; the rest is overwritten.
+   */
+  private sizedDatabase(): Database {
+    const pages = Number(this.one(`PRAGMA ${STORE_SCHEMA}.page_count`)[0]);
+    const pageSize = Number(this.one(`PRAGMA ${STORE_SCHEMA}.page_size`)[0]);
+    const empty = new this.sql.Database();
+    let head: Uint8Array;
+    try {
+      empty.exec(`PRAGMA page_size = ${pageSize}; CREATE TABLE t (x); DROP TABLE t;`);
+      head = empty.export();
+    } finally {
+      empty.close();
+    }
+    const bytes = new Uint8Array(Math.max(pages * pageSize, head.length));
+    bytes.set(head);
+    const out = new this.sql.Database(bytes);
+    // a throwaway copy needs no rollback journal: with one, the copy took 1.0 s instead of 0.08 s at 1M calls
+    out.exec(FAST_WRITES);
+    return out;
+  }
+
+  /**
    * Writes the store to its file atomically. The pages are copied out in slices with a yield between
    * them, so a 1M-call store does not block the extension host for the whole copy.
    */
   async persist(): Promise<void> {
     if (!this.opts.file) return;
     this.flushPendingHistDay();
-    const out = new this.sql.Database();
+    const out = this.sizedDatabase();
     let bytes: Uint8Array;
     try {
       await backupSchema(this.sql, out, 'main', this.db, STORE_SCHEMA, this.opts.persistPagesPerStep ?? PERSIST_PAGES_PER_STEP);

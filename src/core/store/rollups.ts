@@ -110,6 +110,12 @@ function packHistDay(e: number, m: number, b: number): number {
   return e >= 0 && e < 65_536 && m >= 0 && m < P15 && b >= -P20 && b < P20 ? (e * P15 + m) * P21 + (b + P20) : -1;
 }
 
+function byKey(a: Entry, b: Entry): number {
+  const x = a.key, y = b.key;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
 function fillRow(params: number[], at: number, { key, acc }: Entry, nk: number, nv: number): void {
   for (let i = 0; i < nk; i++) params[at + i] = key[i];
   for (let i = 0; i < nv; i++) params[at + nk + i] = acc[i];
@@ -175,7 +181,8 @@ export class RollupDelta {
       const cols = `${keys.join(',')},${nv === 1 ? 'n' : MEASURES.join(',')}`;
       const width = keys.length + nv;
       const tuple = `(${new Array(width).fill('?').join(',')})`;
-      const live = tier.entries.filter(e => nv !== 1 || e.acc[0] !== 0);
+      // in primary-key order: each row then lands at the end of its WITHOUT ROWID b-tree
+      const live = tier.entries.filter(e => nv !== 1 || e.acc[0] !== 0).sort(byKey);
       const multi = live.length >= rowsPer ? prepared(`INSERT INTO ${table} (${cols}) VALUES ${new Array(rowsPer).fill(tuple).join(',')}`) : undefined;
       const single = prepared(`INSERT INTO ${table} (${cols}) VALUES ${tuple}`);
       const params = new Array<number>(rowsPer * width);
