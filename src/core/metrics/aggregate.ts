@@ -334,9 +334,14 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
       const cols = keyCols(slotRoll(table), table === 'roll_minute' ? [] : rollKey);
       const sel = cols.length ? `${cols.join(', ')}, ` : '';
       const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
-      // minute rollups go with the raw rows (retention deletes both)
-      addPiece(table, a, b, table === 'roll_minute', () => run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`,
-        [a, b, ...cf.params], cols.length, grain !== undefined));
+      // A long minute span (the 24 h series' 15-minute slots) is read an hour at a time, as raw spans
+      // below: a slot's rows are the same rows in the same (key) order either way.
+      const cut = table === 'roll_minute' && grain !== undefined && HOUR_MS % grain === 0 && b - a > HOUR_MS;
+      for (const [pa, pb] of cut ? hourPieces(a, b) : [[a, b]]) {
+        // minute rollups go with the raw rows (retention deletes both)
+        addPiece(table, pa, pb, table === 'roll_minute', () => run(`SELECT ${sel}${ROLL_MEASURES} FROM ${table} WHERE t >= ? AND t < ?${cf.roll}${grp}`,
+          [pa, pb, ...cf.params], cols.length, grain !== undefined));
+      }
     }
   }
   const rawSpan = (a: number, b: number): [string, number[]][] => {
