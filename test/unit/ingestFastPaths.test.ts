@@ -40,6 +40,14 @@ describe('ingest fast paths: LineFramer on decoded ASCII stretches', () => {
     assert.deepStrictEqual(items, [['text', 'ab', 0, 1], ['text', 'cd', 3, 2], ['text', 'ef', 6, 3]]);
     assert.strictEqual(framer.consumed, 9); // 3 + 3 + 3
   });
+  it('a carried line that spans several chunks, then a non-ASCII carried line', () => {
+    // "c" carried, "d" has no newline (joined and carried again), "e\n" completes "cde" at offset 3;
+    // then "é" (0xc3 0xa9) cut between its two bytes, completed by "f\n": "éf" is 3 bytes at 7, so "g" starts at 11
+    const { items, framer } = frame([Buffer.from('ab\nc'), Buffer.from('d'), Buffer.from('e\n'),
+      Buffer.from([0xc3]), Buffer.from([0xa9, 0x66, 0x0a, 0x67, 0x0a])]);
+    assert.deepStrictEqual(items, [['text', 'ab', 0, 1], ['text', 'cde', 3, 2], ['bytes', 'éf', 7, 3], ['text', 'g', 11, 4]]);
+    assert.strictEqual(framer.consumed, 13); // 3 + 4 + 4 + 2
+  });
   it('without a text callback every line takes the byte path', () => {
     const { items } = frame([Buffer.from('ab\ncd\n')], false);
     assert.deepStrictEqual(items, [['bytes', 'ab', 0, 1], ['bytes', 'cd', 3, 2]]);

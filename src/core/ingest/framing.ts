@@ -48,11 +48,24 @@ export class LineFramer implements Framer {
   push(chunk: Buffer): void {
     let buf = chunk;
     let base = this.pos;
-    if (this.carry) { buf = Buffer.concat([this.carry, chunk]); base = this.consumed; this.carry = null; }
-    this.pos += chunk.length;
     let i = 0;
+    this.pos += chunk.length;
+    const carry = this.carry;
+    if (carry) {
+      this.carry = null;
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        buf = Buffer.concat([carry, chunk]);
+        base = this.consumed;
+      } else {
+        // finish the carried line on its own instead of copying the whole chunk behind it
+        this.lines(Buffer.concat([carry, chunk.subarray(0, nl + 1)]), this.consumed, 0);
+        i = nl + 1;
+      }
+    }
     const n = buf.length;
     if (this.skipping) {
+      // (never with a carry: an over-long line is dropped, not carried)
       const nl = buf.indexOf(10, 0);
       if (nl < 0) { this.consumed = base + n; return; }
       this.skipping = false;
@@ -60,21 +73,7 @@ export class LineFramer implements Framer {
       i = nl + 1;
       this.consumed = base + i;
     }
-    const last = buf.lastIndexOf(10);
-    if (last >= i && this.onText !== null && asciiOf(buf.subarray(i, last))) {
-      // latin1 decodes ASCII byte for byte (the cheapest decoder); the stretch ends with its newline
-      this.textLines(buf.toString('latin1', i, last + 1), base + i);
-      i = last + 1;
-    } else {
-      let nl: number;
-      while ((nl = buf.indexOf(10, i)) >= 0) {
-        let end = nl;
-        if (end > i && buf[end - 1] === 13) end--;
-        this.line++;
-        if (end > i) this.onItem(buf, i, end, base + i, this.line, false);
-        i = nl + 1;
-      }
-    }
+    i = this.lines(buf, base, i);
     this.consumed = base + i;
     const rest = n - i;
     if (rest > this.maxLine) {
@@ -85,6 +84,26 @@ export class LineFramer implements Framer {
       // copy so the big chunk can be freed
       this.carry = Buffer.from(buf.subarray(i));
     }
+  }
+
+  /** Hands over the complete lines of buf from i (`base` = absolute offset of buf[0]); returns the index after the last newline. */
+  private lines(buf: Buffer, base: number, i: number): number {
+    const last = buf.lastIndexOf(10);
+    if (last < i) return i;
+    if (this.onText !== null && asciiOf(buf.subarray(i, last))) {
+      // latin1 decodes ASCII byte for byte (the cheapest decoder); the stretch ends with its newline
+      this.textLines(buf.toString('latin1', i, last + 1), base + i);
+      return last + 1;
+    }
+    let nl: number;
+    while ((nl = buf.indexOf(10, i)) >= 0) {
+      let end = nl;
+      if (end > i && buf[end - 1] === 13) end--;
+      this.line++;
+      if (end > i) this.onItem(buf, i, end, base + i, this.line, false);
+      i = nl + 1;
+    }
+    return i;
   }
 
   /**
