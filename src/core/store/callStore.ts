@@ -595,7 +595,14 @@ export class CallStore {
     this.bulk = false;
     this.flushPendingHistDay();
     this.bulkDelta = null;
-    this.db.exec(tsIndexSql(STORE_SCHEMA));
+    // The index sorts every row: in WASM memory that grows the heap for good (~28 MB at 1M calls); a
+    // temporary file in sql.js's MEMFS is JS memory, given back when the sort ends.
+    this.db.exec('PRAGMA temp_store=FILE');
+    try {
+      this.db.exec(tsIndexSql(STORE_SCHEMA));
+    } finally {
+      this.db.exec('PRAGMA temp_store=MEMORY');
+    }
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
   get tsIndexHint(): string {
@@ -655,7 +662,7 @@ export class CallStore {
           const bit = COLUMN_BIT[i];
           if (bit && vals[first + i] !== COLUMN_DEFAULT[i]) mask |= bit;
         }
-        delta.add({ ts, e, m, p, s: b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry });
+        delta.addValues(ts, e, m, p, b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
         if (recent && ts >= recent.from) {
           const o = this.recentSlot(recent);
           const row = recent.rows;

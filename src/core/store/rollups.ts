@@ -39,19 +39,19 @@ export interface RollRow {
   cr: number; cw: number; cw1h: number; reas: number; cost: number | null; retry: number;
 }
 
-function measuresOf(r: RollRow, out: number[], sign: number): void {
-  const cost = r.cost ?? 0;
-  const nc = r.rc !== 1;
+function measuresOf(out: number[], sign: number, latency: number | null, rc: number | null, input: number | null, output: number | null,
+  cr: number, cw: number, cw1h: number, reas: number, cost: number | null, retry: number): void {
+  const c = cost ?? 0;
   out[0] += sign;
-  if (r.latency !== null) { out[1] += sign; out[2] += sign * r.latency; }
-  if (r.rc !== null) { out[3] += sign; if (r.rc === 1) out[4] += sign; }
-  if (r.input !== null) { out[5] += sign; out[6] += sign * r.input; }
-  out[7] += sign * (r.output ?? 0);
-  out[8] += sign * r.cr; out[9] += sign * r.cw; out[10] += sign * r.cw1h; out[11] += sign * r.reas;
-  out[12] += sign * cost;
-  if (r.cost === null) out[13] += sign;
-  if (r.retry > 0) { out[14] += sign; out[15] += sign * cost; }
-  if (nc) { out[16] += sign; out[17] += sign * cost; if (r.cost === null) out[18] += sign; }
+  if (latency !== null) { out[1] += sign; out[2] += sign * latency; }
+  if (rc !== null) { out[3] += sign; if (rc === 1) out[4] += sign; }
+  if (input !== null) { out[5] += sign; out[6] += sign * input; }
+  out[7] += sign * (output ?? 0);
+  out[8] += sign * cr; out[9] += sign * cw; out[10] += sign * cw1h; out[11] += sign * reas;
+  out[12] += sign * c;
+  if (cost === null) out[13] += sign;
+  if (retry > 0) { out[14] += sign; out[15] += sign * c; }
+  if (rc !== 1) { out[16] += sign; out[17] += sign * c; if (cost === null) out[18] += sign; }
 }
 
 /** outer and inner: the two numbers the entry was found by (inner < 0: by its string key) */
@@ -131,18 +131,24 @@ export class RollupDelta {
   private negative = false;
 
   add(r: RollRow, sign: 1 | -1 = 1): void {
+    this.addValues(r.ts, r.e, r.m, r.p, r.s, r.latency, r.rc, r.input, r.output, r.cr, r.cw, r.cw1h, r.reas, r.cost, r.retry, sign);
+  }
+
+  /** add() without a RollRow object (the bulk insert path: one object per call was a good part of its GC). */
+  addValues(ts: number, e: number, m: number, p: number, s: number, latency: number | null, rc: number | null, input: number | null,
+    output: number | null, cr: number, cw: number, cw1h: number, reas: number, cost: number | null, retry: number, sign: 1 | -1 = 1): void {
     if (sign < 0) this.negative = true;
-    const minute = r.ts - (((r.ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
-    const hour = r.ts - (((r.ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
-    const day = r.ts - (((r.ts % DAY_MS) + DAY_MS) % DAY_MS);
-    const dims = packDims(r.e, r.m, r.p, r.s);
-    measuresOf(r, this.minute.get(minute, r.s, minute, r.s).acc, sign);
-    measuresOf(r, this.hour.get(hour, dims, hour, r.e, r.m, r.p, r.s).acc, sign);
-    measuresOf(r, this.day.get(day, dims, day, r.e, r.m, r.p, r.s).acc, sign);
-    if (r.latency !== null) {
-      const b = latencyBucket(r.latency);
+    const minute = ts - (((ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+    const hour = ts - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
+    const day = ts - (((ts % DAY_MS) + DAY_MS) % DAY_MS);
+    const dims = packDims(e, m, p, s);
+    measuresOf(this.minute.get(minute, s, minute, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
+    measuresOf(this.hour.get(hour, dims, hour, e, m, p, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
+    measuresOf(this.day.get(day, dims, day, e, m, p, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
+    if (latency !== null) {
+      const b = latencyBucket(latency);
       this.histHour.get(hour, b >= -P21 ? b + P21 : -1, hour, b).acc[0] += sign;
-      this.histDay.get(day, packHistDay(r.e, r.m, b), day, r.e, r.m, b).acc[0] += sign;
+      this.histDay.get(day, packHistDay(e, m, b), day, e, m, b).acc[0] += sign;
     }
   }
 
