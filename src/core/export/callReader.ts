@@ -45,17 +45,17 @@ export function pageSql(tsIndexHint: string, filterSql: string, limit: number): 
     WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${filterSql} ORDER BY c.ts, c.id LIMIT ${limit}`;
 }
 
-/** Names of the dimension ids, remembered per page run (ids repeat row after row). */
+/** Names of the dimension ids, remembered for one read (ids repeat row after row; an array beats a Map for small ids). */
 class DimNames {
-  private readonly cache = new Map<number, string | null>();
+  private readonly small: (string | null | undefined)[] = [];
   constructor(private readonly store: CallStore, private readonly kind: DimKind) {}
   name(id: number): string | null {
-    let v = this.cache.get(id);
-    if (v === undefined) {
-      v = this.store.dimName(this.kind, id);
-      this.cache.set(id, v);
+    if (id >= 0 && id < 65_536 && (id | 0) === id) {
+      const v = this.small[id];
+      if (v !== undefined) return v;
+      return (this.small[id] = this.store.dimName(this.kind, id));
     }
-    return v;
+    return this.store.dimName(this.kind, id);
   }
 }
 
@@ -133,6 +133,7 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
   const limit = Math.max(1, Math.floor(opts.pageRows ?? CALL_PAGE_ROWS));
   const api = cApiOf(opts.sqlJs, store.db);
   const pointers = api ? new StatementPointers(api) : null;
+  const readRow = api ? rowReader(api) : null;
   const dims = {
     e: new DimNames(store, 'endpoint'), f: new DimNames(store, 'function'), p: new DimNames(store, 'provider'), m: new DimNames(store, 'model'),
   };
@@ -147,22 +148,22 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
       // start of the range and a long export is quadratic (bench/FINDINGS.md #1)
       st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
       const p = api && pointers ? pointers.of(st, sql) : 0;
-      if (api && p) {
+      if (api && readRow && p) {
+        const step = api._sqlite3_step, dbl = api._sqlite3_column_double;
         for (;;) {
-          const rc = api._sqlite3_step(p);
+          const rc = step(p);
           if (rc !== SQLITE_ROW) {
             if (rc !== SQLITE_DONE) throw new Error(errorMessage(api, store.db, rc));
             break;
           }
           stepped++;
-          lastTs = api._sqlite3_column_double(p, C_TS);
-          lastId = api._sqlite3_column_double(p, C_ID);
-          const endpoint = dims.e.name(api._sqlite3_column_double(p, C_E));
+          lastTs = dbl(p, C_TS);
+          lastId = dbl(p, C_ID);
+          const endpoint = dims.e.name(dbl(p, C_E));
           if (endpoint === null) continue;
           let r: CallRecord;
           try {
-            r = readRow(api, p, lastTs, endpoint, dims.f.name(api._sqlite3_column_double(p, C_F)),
-              dims.p.name(api._sqlite3_column_double(p, C_P)), dims.m.name(api._sqlite3_column_double(p, C_M)));
+            r = readRow(p, lastTs, endpoint, dims.f.name(dbl(p, C_F)), dims.p.name(dbl(p, C_P)), dims.m.name(dbl(p, C_M)));
           } catch (e) {
             if (!(e instanceof OddCell)) throw e;
             const v = st.get();
@@ -195,48 +196,46 @@ function errorMessage(api: SqlJsCApi, db: Database, rc: number): string {
   return typeof h === 'number' && h !== 0 ? api.UTF8ToString(api._sqlite3_errmsg(h)) : `SQLite error ${rc}`;
 }
 
-/** A nullable numeric cell, as Number(get()) would give it. */
-function cellNum(api: SqlJsCApi, p: number, i: number): number | null {
-  const t = api._sqlite3_column_type(p, i);
-  if (t === T_NULL) return null;
-  if (t === T_INTEGER || t === T_FLOAT) return api._sqlite3_column_double(p, i);
-  if (t === T_TEXT) return Number(api.UTF8ToString(api._sqlite3_column_text(p, i)));
-  throw new OddCell();
-}
-
-/** A nullable 0/1 cell, as get() === 1 would give it (a text '1' is not 1). */
-function cellFlag(api: SqlJsCApi, p: number, i: number): boolean | null {
-  const t = api._sqlite3_column_type(p, i);
-  if (t === T_NULL) return null;
-  if (t === T_INTEGER || t === T_FLOAT) return api._sqlite3_column_double(p, i) === 1;
-  if (t === T_TEXT) return false;
-  throw new OddCell();
-}
-
-/** A nullable text cell, as String(get()) would give it. */
-function cellText(api: SqlJsCApi, p: number, i: number): string | null {
-  const t = api._sqlite3_column_type(p, i);
-  if (t === T_NULL) return null;
-  if (t === T_TEXT) return api.UTF8ToString(api._sqlite3_column_text(p, i));
-  if (t === T_INTEGER || t === T_FLOAT) return String(api._sqlite3_column_double(p, i));
-  throw new OddCell();
-}
+type RowReader = (p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null) => CallRecord;
 
 /**
- * The current row through the C API. Columns the schema declares NOT NULL INTEGER are read as
- * numbers without a type check (the store only ever writes numbers there).
+ * Reads the current row through the C API. The functions are taken off the module once (it has
+ * many properties, so each lookup on it is a slow one). Columns the schema declares NOT NULL
+ * INTEGER are read as numbers without a type check (the store only ever writes numbers there).
  */
-function readRow(api: SqlJsCApi, p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null): CallRecord {
-  return {
-    ts, endpoint, function_name: fn, provider, model, method: cellText(api, p, C_METHOD), status_code: cellNum(api, p, C_STATUS),
-    success: api._sqlite3_column_double(p, C_SUCCESS) === 1, error_type: cellText(api, p, C_ERROR),
-    request_id: cellText(api, p, C_REQ), trace_id: cellText(api, p, C_TRACE), retry_count: api._sqlite3_column_double(p, C_RETRY),
-    priority: cellText(api, p, C_PRIORITY), latency_ms: cellNum(api, p, C_LAT), ttft_ms: cellNum(api, p, C_TTFT),
-    input_tokens: cellNum(api, p, C_IN), output_tokens: cellNum(api, p, C_OUT), cache_read_tokens: api._sqlite3_column_double(p, C_CR),
-    cache_write_tokens: api._sqlite3_column_double(p, C_CW), cache_write_1h_tokens: api._sqlite3_column_double(p, C_CW1H),
-    cache_write_split_known: api._sqlite3_column_double(p, C_SPLIT) === 1, reasoning_tokens: api._sqlite3_column_double(p, C_REAS),
-    response_cache_hit: cellFlag(api, p, C_HIT), cost_usd: cellNum(api, p, C_COST),
-    cost_source: COST_SOURCES[api._sqlite3_column_double(p, C_SOURCE)] ?? 'unpriced', batch: api._sqlite3_column_double(p, C_BATCH) === 1,
-    request_hash: cellText(api, p, C_HASH), zone_assumed: api._sqlite3_column_double(p, C_ZONE) === 1,
+function rowReader(api: SqlJsCApi): RowReader {
+  const type = api._sqlite3_column_type, dbl = api._sqlite3_column_double, text = api._sqlite3_column_text, utf8 = api.UTF8ToString;
+  /** a nullable numeric cell, as Number(get()) would give it */
+  const num = (p: number, i: number): number | null => {
+    const t = type(p, i);
+    if (t === T_NULL) return null;
+    if (t === T_INTEGER || t === T_FLOAT) return dbl(p, i);
+    if (t === T_TEXT) return Number(utf8(text(p, i)));
+    throw new OddCell();
   };
+  /** a nullable 0/1 cell, as get() === 1 would give it (a text '1' is not 1) */
+  const flag = (p: number, i: number): boolean | null => {
+    const t = type(p, i);
+    if (t === T_NULL) return null;
+    if (t === T_INTEGER || t === T_FLOAT) return dbl(p, i) === 1;
+    if (t === T_TEXT) return false;
+    throw new OddCell();
+  };
+  /** a nullable text cell, as String(get()) would give it */
+  const str = (p: number, i: number): string | null => {
+    const t = type(p, i);
+    if (t === T_NULL) return null;
+    if (t === T_TEXT) return utf8(text(p, i));
+    if (t === T_INTEGER || t === T_FLOAT) return String(dbl(p, i));
+    throw new OddCell();
+  };
+  return (p, ts, endpoint, fn, provider, model) => ({
+    ts, endpoint, function_name: fn, provider, model, method: str(p, C_METHOD), status_code: num(p, C_STATUS),
+    success: dbl(p, C_SUCCESS) === 1, error_type: str(p, C_ERROR), request_id: str(p, C_REQ), trace_id: str(p, C_TRACE),
+    retry_count: dbl(p, C_RETRY), priority: str(p, C_PRIORITY), latency_ms: num(p, C_LAT), ttft_ms: num(p, C_TTFT),
+    input_tokens: num(p, C_IN), output_tokens: num(p, C_OUT), cache_read_tokens: dbl(p, C_CR), cache_write_tokens: dbl(p, C_CW),
+    cache_write_1h_tokens: dbl(p, C_CW1H), cache_write_split_known: dbl(p, C_SPLIT) === 1, reasoning_tokens: dbl(p, C_REAS),
+    response_cache_hit: flag(p, C_HIT), cost_usd: num(p, C_COST), cost_source: COST_SOURCES[dbl(p, C_SOURCE)] ?? 'unpriced',
+    batch: dbl(p, C_BATCH) === 1, request_hash: str(p, C_HASH), zone_assumed: dbl(p, C_ZONE) === 1,
+  });
 }
