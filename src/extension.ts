@@ -103,7 +103,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   const readerFactory: ReaderFactory = (checkpoints, o) => createLogReader(checkpoints as Checkpoint[], {
     timeZone: o.timeZone, signal: o.signal, maxProblemsPerSource: 20, fieldMapping: { ...config().fieldMapping },
     onProgress: o.onProgress ? (read: number, total: number, file: string): void => o.onProgress!(read, total, file) : undefined,
-  }, workerScript);
+    // reuseRecords: the engine's sink copies every value into the store before it returns
+  }, workerScript, { reuseRecords: true });
   const engine = await MonitorEngine.create({
     wasmBinary, storeFile, retentionDays: cfg0.retentionDays, timeZone: cfg0.defaultTimeZone || undefined,
     log: m => output.info(m), pricer,

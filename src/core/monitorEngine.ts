@@ -309,7 +309,8 @@ function defaultReaderFactory(workerScript: string | undefined): ReaderFactory {
     // 10k-record batches keep each synchronous insert short (the extension host stays responsive)
     timeZone: opts.timeZone, signal: opts.signal, maxProblemsPerSource: MAX_PROBLEMS, batchSize: 10_000,
     onProgress: opts.onProgress ? (read: number, total: number, path: string): void => opts.onProgress!(read, total, path) : undefined,
-  }, workerScript);
+    // reuseRecords: the engine's sink (applyBatch -> CallStore.insert) copies every value before it returns
+  }, workerScript, { reuseRecords: true });
 }
 
 function emptyStats(path: string, format: LogFormat): SourceStats {

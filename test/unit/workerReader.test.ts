@@ -63,6 +63,21 @@ describe('ingest worker: records as columns', () => {
     for (const r of back) assert.deepStrictEqual(Object.keys(r), [...RECORD_FIELDS]);
   });
 
+  it('refills a pool of records: same objects, new values, grown to the largest batch', () => {
+    const pool: OriginRecord[] = [];
+    const first = decodeRecords(encodeRecords([rec({ ts: 1, endpoint: '/a' }), rec({ ts: 2, endpoint: '/b', latency_ms: 5 })])!, pool);
+    assert.strictEqual(first, pool);
+    (first[0] as OriginRecord & { cost_estimated?: boolean }).cost_estimated = true; // a key the engine's pricing adds
+    const second = decodeRecords(encodeRecords([rec({ ts: 3, endpoint: '/c', latency_ms: null, offset: 9 })])!, pool);
+    assert.strictEqual(second.length, 1);
+    assert.strictEqual(second[0], first[0]); // the same object, refilled
+    assert.deepStrictEqual({ ...second[0], cost_estimated: undefined }, { ...rec({ ts: 3, endpoint: '/c', latency_ms: null, offset: 9 }), cost_estimated: undefined });
+    assert.strictEqual(pool.length, 2);
+    const third = decodeRecords(encodeRecords([rec({ ts: 4 }), rec({ ts: 5 }), rec({ ts: 6 })])!, pool);
+    assert.deepStrictEqual(third.map(r => r.ts), [4, 5, 6]);
+    assert.strictEqual(pool.length, 3);
+  });
+
   it('refuses records of another shape (the caller then sends the objects)', () => {
     const extra = { ...rec({}), extra: 1 } as OriginRecord;
     assert.strictEqual(encodeRecords([rec({}), extra]), null);
@@ -105,6 +120,20 @@ describe('ingest worker: WorkerReader', function () {
     assert.deepStrictEqual([byName('calls.csv').records, byName('calls.csv').skipped], [3, 1]);
     assert.deepStrictEqual([byName('binary.log').records, byName('binary.log').skipped, byName('binary.log').format], [0, 1, 'unknown']);
     assert.deepStrictEqual([byName('openai-chat.jsonl.gz').records, byName('mixed-timestamps.jsonl').zoneAssumed], [3, 2]);
+  });
+
+  it('with reuseRecords the sink sees the same values in refilled objects', async () => {
+    const f = bigFile('reuse.jsonl', 2500);
+    const opts: ReadOptions = { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024 };
+    const ref = await readAll(new LogReader([], opts), [f]);
+    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2, reuseRecords: true });
+    const copies: unknown[][] = [];
+    const firsts: OriginRecord[] = [];
+    await w.readNew([f], b => { copies.push(b.records.map(r => ({ ...r }))); firsts.push(b.records[0]); });
+    assert.deepStrictEqual(copies, ref.batches.map(b => b.records.map(r => ({ ...r }))));
+    // 2500 records in batches of at most 1000: at least 3 batches, all refilling the same first object
+    assert.ok(firsts.length >= 3);
+    assert.ok(firsts.every(r => r === firsts[0]));
   });
 
   it('resumes from checkpoints like the in-thread reader (partial line completed later)', async () => {

@@ -83,8 +83,12 @@ export function encodeRecords(records: readonly OriginRecord[]): RecordColumns |
   return { n, tags, nums, strings, others };
 }
 
-/** The records encoded by encodeRecords, as plain objects with RECORD_FIELDS in order. */
-export function decodeRecords(c: RecordColumns): OriginRecord[] {
+/**
+ * The records encoded by encodeRecords, as plain objects with RECORD_FIELDS in order. With a pool,
+ * its objects are refilled (and it grows to the largest batch): the caller must be done with the
+ * previous batch's records. Any key a user of the records added stays, with its old value.
+ */
+export function decodeRecords(c: RecordColumns, pool?: OriginRecord[]): OriginRecord[] {
   const { n, tags, nums, strings, others } = c;
   const v = (k: number): never => {
     switch (tags[k]) {
@@ -97,17 +101,32 @@ export function decodeRecords(c: RecordColumns): OriginRecord[] {
       default: return others[nums[k]] as never;
     }
   };
-  const out: OriginRecord[] = new Array(n);
-  for (let i = 0, k = 0; i < n; i++, k += F) {
-    // one literal with every key in RECORD_FIELDS order: all records share one hidden class, as the parsers' objects do
-    out[i] = {
-      ts: v(k), endpoint: v(k + 1), function_name: v(k + 2), provider: v(k + 3), model: v(k + 4), method: v(k + 5),
-      status_code: v(k + 6), success: v(k + 7), error_type: v(k + 8), request_id: v(k + 9), trace_id: v(k + 10),
-      retry_count: v(k + 11), priority: v(k + 12), latency_ms: v(k + 13), ttft_ms: v(k + 14), input_tokens: v(k + 15),
-      output_tokens: v(k + 16), cache_read_tokens: v(k + 17), cache_write_tokens: v(k + 18), cache_write_1h_tokens: v(k + 19),
-      cache_write_split_known: v(k + 20), reasoning_tokens: v(k + 21), response_cache_hit: v(k + 22), cost_usd: v(k + 23),
-      cost_source: v(k + 24), batch: v(k + 25), request_hash: v(k + 26), zone_assumed: v(k + 27), offset: v(k + 28), line: v(k + 29),
-    };
+  if (pool) {
+    for (let i = 0, k = 0; i < n; i++, k += F) {
+      const o = pool[i] as unknown as Record<string, unknown> | undefined;
+      if (!o) { pool[i] = decodeOne(v, k); continue; }
+      o.ts = v(k); o.endpoint = v(k + 1); o.function_name = v(k + 2); o.provider = v(k + 3); o.model = v(k + 4); o.method = v(k + 5);
+      o.status_code = v(k + 6); o.success = v(k + 7); o.error_type = v(k + 8); o.request_id = v(k + 9); o.trace_id = v(k + 10);
+      o.retry_count = v(k + 11); o.priority = v(k + 12); o.latency_ms = v(k + 13); o.ttft_ms = v(k + 14); o.input_tokens = v(k + 15);
+      o.output_tokens = v(k + 16); o.cache_read_tokens = v(k + 17); o.cache_write_tokens = v(k + 18); o.cache_write_1h_tokens = v(k + 19);
+      o.cache_write_split_known = v(k + 20); o.reasoning_tokens = v(k + 21); o.response_cache_hit = v(k + 22); o.cost_usd = v(k + 23);
+      o.cost_source = v(k + 24); o.batch = v(k + 25); o.request_hash = v(k + 26); o.zone_assumed = v(k + 27); o.offset = v(k + 28); o.line = v(k + 29);
+    }
+    return pool.length === n ? pool : pool.slice(0, n);
   }
+  const out: OriginRecord[] = new Array(n);
+  for (let i = 0, k = 0; i < n; i++, k += F) out[i] = decodeOne(v, k);
   return out;
+}
+
+/** One literal with every key in RECORD_FIELDS order: all records share one hidden class, as the parsers' objects do. */
+function decodeOne(v: (k: number) => never, k: number): OriginRecord {
+  return {
+    ts: v(k), endpoint: v(k + 1), function_name: v(k + 2), provider: v(k + 3), model: v(k + 4), method: v(k + 5),
+    status_code: v(k + 6), success: v(k + 7), error_type: v(k + 8), request_id: v(k + 9), trace_id: v(k + 10),
+    retry_count: v(k + 11), priority: v(k + 12), latency_ms: v(k + 13), ttft_ms: v(k + 14), input_tokens: v(k + 15),
+    output_tokens: v(k + 16), cache_read_tokens: v(k + 17), cache_write_tokens: v(k + 18), cache_write_1h_tokens: v(k + 19),
+    cache_write_split_known: v(k + 20), reasoning_tokens: v(k + 21), response_cache_hit: v(k + 22), cost_usd: v(k + 23),
+    cost_source: v(k + 24), batch: v(k + 25), request_hash: v(k + 26), zone_assumed: v(k + 27), offset: v(k + 28), line: v(k + 29),
+  };
 }
