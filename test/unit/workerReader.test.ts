@@ -269,6 +269,12 @@ require(${JSON.stringify(SCRIPT)});\n`);
     assert.strictEqual(await unreadBytes([f], r.checkpoints()), 0);
     fs.appendFileSync(f, line(100));
     assert.strictEqual(await unreadBytes([f], r.checkpoints()), line(100).length);
+    // a .gz counts 5 times its size: the fixture's text is what gets parsed
+    const gz = path.join(FIX, 'openai-chat.jsonl.gz');
+    assert.strictEqual(await unreadBytes([gz], []), 5 * fs.statSync(gz).size);
+    const rg = new LogReader([], { timeZone: 'UTC' });
+    await rg.readNew([gz], () => undefined);
+    assert.strictEqual(await unreadBytes([gz], rg.checkpoints()), 0);
   });
 
   it('createLogReader: a WorkerReader only with a script', () => {

@@ -250,10 +250,13 @@ export class WorkerReader {
   }
 }
 
+/** JSON logs compress 5-15x: a .gz file counts as 5 times its size (its text is what gets parsed). */
+const GZ_RATIO = 5;
+
 /**
- * Bytes the reader would read, from a stat of each path against its checkpoint: the rest of a known
+ * Bytes the reader would parse, from a stat of each path against its checkpoint: the rest of a known
  * plain file; the whole of a new, replaced or changed file (a changed .gz or JSON document is read
- * again from its start; for .gz this is the compressed size, an underestimate).
+ * again from its start), .gz files at GZ_RATIO times their size.
  */
 export async function unreadBytes(paths: string[], checkpoints: readonly Checkpoint[]): Promise<number> {
   const byPath = new Map(checkpoints.map(c => [c.path, c]));
@@ -263,9 +266,9 @@ export async function unreadBytes(paths: string[], checkpoints: readonly Checkpo
     try { st = await fs.promises.stat(path); } catch { continue; }
     if (!st.isFile()) continue;
     const cp = byPath.get(path);
-    if (!cp || (cp.ino && st.ino && (cp.ino !== st.ino || cp.dev !== st.dev))) { total += st.size; continue; }
-    const whole = cp.gz || cp.framing === 'array';
-    if (whole) total += cp.size === st.size && cp.mtimeMs === st.mtimeMs ? 0 : st.size;
+    const whole = st.size * (cp?.gz || (!cp && path.endsWith('.gz')) ? GZ_RATIO : 1);
+    if (!cp || (cp.ino && st.ino && (cp.ino !== st.ino || cp.dev !== st.dev))) { total += whole; continue; }
+    if (cp.gz || cp.framing === 'array') total += cp.size === st.size && cp.mtimeMs === st.mtimeMs ? 0 : whole;
     else total += st.size >= cp.offset ? st.size - cp.offset : st.size;
   }
   return total;
