@@ -134,12 +134,13 @@ export const STORE_SCHEMA = 'store';
 const PERSIST_PAGES_PER_STEP = 1024;
 
 /**
- * Deferred hist_day rows written once this many are pending: a day of tail appends touches a few thousand
- * (endpoint, model, bucket) rows, a bulk load far more (it writes them at its end instead of holding them).
+ * The rollup tables get the gathered changes after this many inserted records (see insert): a bulk load
+ * into tables that already hold rows, and tail appends (an hour of them touches a few thousand keys).
  */
-const HIST_DAY_PENDING_MAX = 10_000;
-/** A bulk load writes its gathered rollups after this many records (queries meanwhile see them up to the last write). */
 const BULK_ROLLUP_RECORDS = 250_000;
+const TAIL_ROLLUP_RECORDS = 20_000;
+/** A query that reads a rollup table (see flushPendingRollups). */
+const ROLLUP_TABLE = /\b(?:roll_minute|roll_hour|roll_day|hist_hour|hist_day)\b/;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
@@ -151,11 +152,11 @@ export class CallStore {
   private stmts = new Map<string, Statement>();
   /** insert statements by the mask of optional columns they bind (see OPTIONAL_COLUMNS) */
   private columnSets = new Map<number, ColumnSet>();
-  /** during a bulk load: the rollup changes of the records inserted since the last write (see insert) */
-  private bulkDelta: RollupDelta | null = null;
-  private bulkRecords = 0;
-  /** the bulk load started with empty rollup tables and nothing has been written to them since */
-  private bulkEmpty = false;
+  /** rollup changes of the records inserted since the tables were last written (see insert) */
+  private pending = new RollupDelta();
+  private pendingRecords = 0;
+  /** a bulk load started with empty rollup tables and nothing has been written to them since */
+  private pendingIntoEmpty = false;
   private readonly blockValues: SqlValue[] = new Array<SqlValue>(MULTI_ROWS * NCOL).fill(null);
   private floors = new Map<number, number>();
   private bulk = false;
@@ -175,14 +176,6 @@ export class CallStore {
   private gen = 0;
   private memoGen = -1;
   private memoMap = new Map<string, unknown>();
-  /**
-   * hist_day changes of tail appends not yet in the table, packed (t, e, m, b) -> [t, e, m, b, n]: an
-   * append of 1,000 calls touches ~1,000 (endpoint, model, bucket) rows of the day, most of its rollup
-   * upserts; coalesced here they are written once per HIST_DAY_PENDING_MAX changes or before anything
-   * reads, deletes or saves the table. The in-memory mirror is updated at once.
-   */
-  private pendingHistDay = new Map<string, number[]>();
-
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
     db.exec(`${FAST_WRITES} PRAGMA temp_store=MEMORY;`);
     this.loadDims();
@@ -247,25 +240,33 @@ export class CallStore {
     }
   }
 
-  /** Rows of a query as arrays (small results only). */
-  /** Writes the deferred hist_day changes (see pendingHistDay). */
-  flushPendingHistDay(): void {
-    this.flushBulkDelta();
-    if (!this.pendingHistDay.size) return;
-    const st = this.stmt('INSERT INTO hist_day (t,e,m,b,n) VALUES (?,?,?,?,?) ON CONFLICT(t,e,m,b) DO UPDATE SET n = n + excluded.n');
+  /**
+   * Writes the rollup changes gathered since the last write (see insert). Every reader of the rollup
+   * tables comes through here first: all() for a query that names one, and delete, re-price,
+   * retention, persist and export.
+   */
+  flushPendingRollups(): void {
+    const delta = this.pending;
+    if (!delta.size) return;
+    this.pendingRecords = 0;
     this.db.exec('BEGIN');
     try {
-      for (const row of this.pendingHistDay.values()) if (row[4] !== 0) st.run(row);
+      // the mirrors have seen these changes already (insert feeds them batch by batch)
+      if (this.pendingIntoEmpty) delta.insertInto(sql => this.stmt(sql));
+      else delta.flush(this.db, undefined, undefined, undefined, sql => this.stmt(sql));
+      this.pendingIntoEmpty = false;
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.pending = new RollupDelta();
+      this.dropMirrors();
       throw e;
     }
-    this.pendingHistDay.clear();
   }
 
+  /** Rows of a query as arrays (small results only). */
   all(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    if (this.pendingHistDay.size && sql.includes('hist_day')) this.flushPendingHistDay();
+    if (this.pendingRecords && ROLLUP_TABLE.test(sql)) this.flushPendingRollups();
     const st = this.db.prepare(sql);
     try {
       st.bind(params);
@@ -551,32 +552,11 @@ export class CallStore {
 
   // ---- insert / delete -----------------------------------------------------------------------
 
-  /** Writes the rollups a bulk load has gathered (see insert); every reader of the rollup tables comes through here first. */
-  private flushBulkDelta(): void {
-    const delta = this.bulkDelta;
-    if (!delta || !delta.size) return;
-    this.bulkRecords = 0;
-    this.db.exec('BEGIN');
-    try {
-      // the mirrors have seen these changes already (insert feeds them batch by batch)
-      if (this.bulkEmpty) delta.insertInto(sql => this.stmt(sql));
-      else delta.flush(this.db, undefined, undefined, undefined, sql => this.stmt(sql));
-      this.bulkEmpty = false;
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      this.dropMirrors();
-      throw e;
-    }
-  }
-
   /** Drop the ts index before a large load into an empty table; endBulk() builds it once. */
   beginBulk(): void {
     if (this.bulk) return;
     this.bulk = true;
-    this.bulkDelta = new RollupDelta();
-    this.bulkRecords = 0;
-    this.bulkEmpty = false;
+    this.flushPendingRollups();
     this.db.exec(DROP_TS_INDEX_SQL);
     // Into an empty store, the in-memory mirrors and recent rows start empty and follow the inserts, so
     // the first dashboard after a cold ingest does not read them back from the tables (~0.3-0.5 s at 1M).
@@ -586,15 +566,14 @@ export class CallStore {
       this.hourModelMem = new Map();
       this.histDayMem = new Map();
       this.dayRollMem = new Map();
-      this.bulkEmpty = !['roll_minute', 'roll_day', 'hist_hour', 'hist_day'].some(t => this.all(`SELECT 1 FROM ${t} LIMIT 1`).length);
+      this.pendingIntoEmpty = !['roll_minute', 'roll_day', 'hist_hour', 'hist_day'].some(t => this.all(`SELECT 1 FROM ${t} LIMIT 1`).length);
       this.recent = { from: -Infinity, max: -Infinity, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
     }
   }
   endBulk(): void {
     if (!this.bulk) return;
     this.bulk = false;
-    this.flushPendingHistDay();
-    this.bulkDelta = null;
+    this.flushPendingRollups();
     // The index sorts every row: in WASM memory that grows the heap for good (~28 MB at 1M calls); a
     // temporary file in sql.js's MEMFS is JS memory, given back when the sort ends.
     this.db.exec('PRAGMA temp_store=FILE');
@@ -627,7 +606,6 @@ export class CallStore {
     let mask = 0;
     let inserted = 0;
     const recent = this.recent;
-    const deferred: number[] = [];
     this.gen++;
     this.db.exec('BEGIN');
     try {
@@ -681,35 +659,20 @@ export class CallStore {
         }
       }
       if (rowsInBlock) this.writeBlock(vals, rowsInBlock, mask);
-      if (!this.bulkDelta) {
-        delta.flush(this.db, this.histSink(), this.hourSink(), this.histDaySink(), sql => this.stmt(sql), this.daySink(),
-          (t, e, m, b, n) => deferred.push(t, e, m, b, n));
-      }
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dropMirrors();
       throw e;
     }
-    if (this.bulkDelta) {
-      // A bulk load gathers its rollups and writes them later: most keys (an hour, endpoint, model)
-      // recur in the next batches, so each is written once instead of once per batch. Into empty
-      // tables they are written at the end with plain INSERTs; otherwise every BULK_ROLLUP_RECORDS.
-      // The in-memory mirrors, which the dashboard reads, follow every batch.
-      delta.feed(this.histSink(), this.hourSink(), this.histDaySink(), this.daySink());
-      delta.mergeInto(this.bulkDelta);
-      this.bulkRecords += inserted;
-      if (!this.bulkEmpty && this.bulkRecords >= BULK_ROLLUP_RECORDS) this.flushBulkDelta();
-    }
-    // only committed changes join the pending hist_day rows
-    const pending = this.pendingHistDay;
-    for (let i = 0; i < deferred.length; i += 5) {
-      const key = `${deferred[i]},${deferred[i + 1]},${deferred[i + 2]},${deferred[i + 3]}`;
-      const row = pending.get(key);
-      if (row) row[4] += deferred[i + 4];
-      else pending.set(key, deferred.slice(i, i + 5));
-    }
-    if (pending.size >= HIST_DAY_PENDING_MAX) this.flushPendingHistDay();
+    // The rollup tables are written behind: the in-memory mirrors, which most queries read, follow
+    // every insert; the tables get the gathered changes once per many inserts (most keys, an hour x
+    // endpoint x model, recur in the next ones, so each is written once instead of every time), or as
+    // soon as anything reads them. A bulk load into empty tables writes them at its end with plain INSERTs.
+    delta.feed(this.histSink(), this.hourSink(), this.histDaySink(), this.daySink());
+    delta.mergeInto(this.pending);
+    this.pendingRecords += inserted;
+    if (!this.pendingIntoEmpty && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
     return inserted;
   }
@@ -756,7 +719,7 @@ export class CallStore {
 
   /** Deletes a source's raw rows and subtracts them from the rollups (for a reset or a removed file). */
   deleteSource(sourceId: number): number {
-    this.flushPendingHistDay();
+    this.flushPendingRollups();
     const delta = new RollupDelta();
     const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit,
       input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd,
@@ -813,7 +776,7 @@ export class CallStore {
    */
   reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string,
     afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
-    this.flushPendingHistDay();
+    this.flushPendingRollups();
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
     this.recent = null;
@@ -886,8 +849,8 @@ export class CallStore {
     const rollCutoff = now - Math.max(this.opts.rollupRetentionDays ?? 400, this.opts.retentionDays) * DAY_MS;
     const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
     if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) return 0;
-    // the deferred hist_day rows go in before old ones are deleted (they may be old themselves)
-    this.flushPendingHistDay();
+    // the pending rollup changes go in before old rows are deleted (they may be old themselves)
+    this.flushPendingRollups();
     this.db.exec('BEGIN');
     try {
       for (const id of affected) {
@@ -912,7 +875,7 @@ export class CallStore {
 
   /** The store as the bytes of an SQLite file, in one step (see persist() for the one that yields). */
   export(): Uint8Array {
-    this.flushPendingHistDay();
+    this.flushPendingRollups();
     const out = this.sizedDatabase();
     try {
       backupSchemaSync(this.sql, out, 'main', this.db, STORE_SCHEMA);
@@ -952,11 +915,16 @@ export class CallStore {
    */
   async persist(): Promise<void> {
     if (!this.opts.file) return;
-    this.flushPendingHistDay();
+    this.flushPendingRollups();
     const out = this.sizedDatabase();
     let bytes: Uint8Array;
     try {
-      await backupSchema(this.sql, out, 'main', this.db, STORE_SCHEMA, this.opts.persistPagesPerStep ?? PERSIST_PAGES_PER_STEP);
+      // rows inserted during a pause are copied by SQLite; their rollup changes must be in the tables too
+      await backupSchema(this.sql, out, 'main', this.db, STORE_SCHEMA, this.opts.persistPagesPerStep ?? PERSIST_PAGES_PER_STEP,
+        async () => {
+          await new Promise(r => setImmediate(r));
+          this.flushPendingRollups();
+        });
       bytes = out.export();
     } finally {
       out.close();
