@@ -128,6 +128,14 @@ describe('ingest fast paths: records and shapes', () => {
     assert.strictEqual(endpointOf('ns:op'), 'ns:op'); // a colon without "://" is no scheme
     assert.strictEqual(endpointOf('https://host'), '/');
   });
+  it('endpoints: more distinct values than are remembered, and values past 300 characters', () => {
+    // 5,000 distinct raw values (the cache holds 4,096, then starts again): each still cut right, twice
+    for (let round = 0; round < 2; round++) for (let k = 0; k < 5000; k++) assert.strictEqual(endpointOf(`/e${k}?q=${k}`), `/e${k}`);
+    // strings are cut to 300 characters first: "https://h" (9) + 291 characters of "/a/a…" -> 145 x "/a" + "/"
+    const long = 'https://h' + '/a'.repeat(200);
+    assert.strictEqual(endpointOf(long), '/a'.repeat(145) + '/');
+    assert.strictEqual(endpointOf(long), '/a'.repeat(145) + '/');
+  });
 });
 
 describe('ingest fast paths: ISO day cache', () => {

@@ -199,14 +199,31 @@ function getPath(o: unknown, path: string[]): unknown {
   return cur;
 }
 
+// Low-cardinality values (endpoint, model, provider, function name) recur on every line, and each
+// record keeps its string until the store has it: handing out one instance per distinct value lets
+// the parsed line's copy die young instead of being copied by every scavenge with the record.
+const CANON_MAX = 4096;
+const canon = new Map<string, string>();
+function canonical(s: string | null): string | null {
+  if (s === null) return null;
+  const c = canon.get(s);
+  if (c !== undefined) return c;
+  if (canon.size >= CANON_MAX) canon.clear();
+  canon.set(s, s);
+  return s;
+}
+
 /** A URL keeps its path only (no scheme, host, query or fragment: they are noise or secrets). */
-let lastEndpointIn: string | null = null;
-let lastEndpointOut: string | null = null;
+const endpoints = new Map<string, string | null>();
 export function endpointOf(v: unknown): string | null {
-  // endpoints repeat from line to line: remember the last one instead of scanning it again
-  if (v === lastEndpointIn && v !== null) return lastEndpointOut;
-  const out = endpointOfUncached(v);
-  if (typeof v === 'string') { lastEndpointIn = v; lastEndpointOut = out; }
+  // endpoints repeat from line to line: each distinct value is cut once, and its records share one string
+  if (typeof v !== 'string' || v.length > MAX_STR) return endpointOfUncached(v);
+  let out = endpoints.get(v);
+  if (out === undefined) {
+    out = canonical(endpointOfUncached(v));
+    if (endpoints.size >= CANON_MAX) endpoints.clear();
+    endpoints.set(v, out);
+  }
   return out;
 }
 function endpointOfUncached(v: unknown): string | null {
@@ -549,7 +566,7 @@ function mapByPlan(o: Record<string, unknown>, p: Plan, ctx: MapContext): CallRe
   if (p.errorType !== null) rec.error_type = str(o[p.errorType]);
   if (!rec.success && rec.error_type === null) rec.error_type = hasErr ? errorTypeOf(err) : code !== null ? `HTTP ${code}` : null;
 
-  if (p.model !== null) rec.model = str(o[p.model]);
+  if (p.model !== null) rec.model = canonical(str(o[p.model]));
   if (rec.model === null && p.modelNested) for (const mp of MODEL_PATHS) { const v = str(getPath(o, mp)); if (v) { rec.model = v; break; } }
   if (p.provider !== null) rec.provider = str(o[p.provider]);
   if (p.method !== null) {
