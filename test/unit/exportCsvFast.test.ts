@@ -62,7 +62,10 @@ function randomRecord(rnd: () => number, i: number): CallRecord {
   return r;
 }
 
-describe('export: CSV byte writer', () => {
+describe('export: CSV byte writer', function () {
+  // a few thousand rows through five chunk sizes: slow on a loaded 2-core machine; no timing is asserted
+  this.timeout(20_000);
+
   it('writes hand-checked numbers exactly as String() does, and non-finite ones as empty cells', () => {
     const cases: [number, string][] = [
       [0.00030465, '0.00030465'], [0.014555, '0.014555'], [-1.5, '-1.5'], [123456789012.5, '123456789012.5'],

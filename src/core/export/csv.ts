@@ -129,7 +129,6 @@ export function* csvRows(records: Iterable<CallRecord>, opts: ExportOptions): Ge
   if (out.length > 0) yield out.take();
 }
 
-const ASCII_TRUE = [116, 114, 117, 101], ASCII_FALSE = [102, 97, 108, 115, 101];
 /** bytes per row reserved before the fixed-width cells (numbers, booleans, time); text cells reserve their own */
 const ROW_RESERVE = 1024;
 
@@ -142,9 +141,11 @@ const CACHED_CELL_MAX = 256;
  */
 class AsciiCells {
   private readonly cells = new Map<string | null, Uint8Array | null>();
+  /** the cell's bytes, null when not ASCII, LONG when too long to remember (the caller writes it itself) */
   get(v: string | null): Uint8Array | null {
     let b = this.cells.get(v);
     if (b === undefined) {
+      if (typeof v === 'string' && v.length > CACHED_CELL_MAX) return LONG;
       // a column of mostly distinct values (function names, say) must not grow the map without end
       if (this.cells.size >= 4096) this.cells.clear();
       b = asciiBytes(csvText(v));
@@ -153,6 +154,7 @@ class AsciiCells {
     return b;
   }
 }
+const LONG = new Uint8Array(0);
 
 function asciiBytes(s: string): Uint8Array | null {
   const b = new Uint8Array(s.length);
@@ -256,7 +258,8 @@ class AsciiRows {
 
   /** A text cell of a repeating column and its comma at p; -1 when it is not ASCII. */
   private cached(p: number, cells: AsciiCells, v: string | null): number {
-    return typeof v === 'string' && v.length > CACHED_CELL_MAX ? this.textCell(p, v) : this.cell(p, cells.get(v));
+    const bytes = cells.get(v);
+    return bytes === LONG ? this.textCell(p, v) : this.cell(p, bytes);
   }
 
   /** Cell bytes and a comma at p; -1 when the cell is not ASCII (null bytes). */
@@ -308,8 +311,8 @@ class AsciiRows {
 const latin1 = (b: Uint8Array, n: number): string => Buffer.from(b.buffer, b.byteOffset, n).toString('latin1');
 
 function writeBool(b: Uint8Array, p: number, v: boolean | null | undefined): number {
-  const t = v === true ? ASCII_TRUE : v === false ? ASCII_FALSE : null;
-  if (t) for (let i = 0; i < t.length; i++) b[p++] = t[i];
+  if (v === true) { b[p] = 116; b[p + 1] = 114; b[p + 2] = 117; b[p + 3] = 101; return p + 4; }
+  if (v === false) { b[p] = 102; b[p + 1] = 97; b[p + 2] = 108; b[p + 3] = 115; b[p + 4] = 101; return p + 5; }
   return p;
 }
 
