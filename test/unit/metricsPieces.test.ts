@@ -185,6 +185,11 @@ describe('percentiles remembered until a value is added', () => {
     e.merge(more);
     // [1, 2, 5, 10, 20, 30, 40]: p50 rank ceil(3.5) = 4 -> 10
     assert.strictEqual(e.quantile(50), 10);
+    // compact keeps the values: [1, 2, 5, 10, 20, 30, 40] + 50 -> p99 rank 8 -> 50
+    e.compact();
+    assert.strictEqual(e.quantile(50), 10);
+    e.add(50);
+    assert.deepStrictEqual([e.n, e.quantile(99)], [8, 50]);
     const h = new HistDist();
     h.add(10, 3);
     assert.strictEqual(h.quantile(50), bucketValue(10));

@@ -374,17 +374,17 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   if (dims.length === 0 && grain === undefined && filter.to - filter.from <= RAW_RANGE_MS) {
     // Short ranges are exact (raw values): the Real-time tab wants the whole window and its endpoints,
     // so the window's values are the endpoints' values put together (one scan of the recent rows, not two).
-    return ctx.store.memo(key, () => piece(ctx.store, `q${key}`, filter.from, filter.to, true, () => {
+    return ctx.store.memo(key, () => {
       const all = new ExactDist();
       for (const d of latencyDists(ctx, filter, ['e']).dists.values()) all.merge(d as ExactDist);
       const dists = new Map<string, LatencyDist>();
       if (all.n > 0) dists.set('', all);
       return { approx: false, dists };
-    }, r => distWeight(r.dists)));
+    });
   }
-  // kept across changes like aggregate()'s results
-  return ctx.store.memo(key, () => piece(ctx.store, `q${key}`, filter.from, filter.to, true, () => latencyDistsNow(ctx, filter, dims, grain),
-    r => distWeight(r.dists)));
+  // (Not kept across changes as a whole, unlike aggregate()'s results: an exact 24 h result holds ~75k
+  // values and a range sliding with the clock would leave one behind at every refresh; its pieces are kept.)
+  return ctx.store.memo(key, () => latencyDistsNow(ctx, filter, dims, grain));
 }
 
 function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined): { approx: boolean; dists: Map<string, LatencyDist> } {
@@ -429,6 +429,8 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
       addPiece(piece(ctx.store, `lat\u0000${kind}\u0000${a}\u0000${b}\u0000${lkey}`, a, b, true, () => {
         const m = new Map<string, D>();
         rawRows(a, b, k => { const d = make(); m.set(k, d); return d; }, each);
+        // kept for many refreshes: no spare capacity
+        for (const d of m.values()) if (d instanceof ExactDist) d.compact();
         return m;
       }, distWeight));
     }

@@ -54,6 +54,10 @@ export class ExactDist implements LatencyDist {
     this.count += o.count;
     this.sorted = false;
   }
+  /** Drops spare capacity (a distribution kept for long holds only its values). */
+  compact(): void {
+    if (this.values.length > this.count) this.values = this.values.slice(0, Math.max(this.count, 1));
+  }
   private grow(need: number): void {
     if (need <= this.values.length) return;
     const next = new Float64Array(Math.max(need, this.values.length * 2));
