@@ -122,6 +122,18 @@ describe('ingest worker: WorkerReader', function () {
     assert.deepStrictEqual([byName('openai-chat.jsonl.gz').records, byName('mixed-timestamps.jsonl').zoneAssumed], [3, 2]);
   });
 
+  it('applies the field mapping in the worker as in this thread', async () => {
+    const f = path.join(dir, 'mapped.jsonl');
+    // 10:00:00Z = 1741082400000; 10:00:01.5Z = 1741082401500
+    fs.writeFileSync(f, '{"meta":{"when":"2025-03-04T10:00:00Z","op":"/x","ms":12}}\n{"meta":{"when":"2025-03-04T10:00:01.5Z","op":"/y","ms":7}}\n');
+    const opts: ReadOptions = { timeZone: 'UTC', fieldMapping: { ts: 'meta.when', endpoint: 'meta.op', latency_ms: 'meta.ms' } };
+    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2 });
+    const got = await readAll(w, [f]);
+    assert.strictEqual(w.lastMode, 'worker');
+    assert.deepStrictEqual(got.batches.flatMap(b => b.records.map(r => [r.ts, r.endpoint, r.latency_ms])), [[1741082400000, '/x', 12], [1741082401500, '/y', 7]]);
+    assert.deepStrictEqual(plain(got.batches), plain((await readAll(new LogReader([], opts), [f])).batches));
+  });
+
   it('with reuseRecords the sink sees the same values in refilled objects', async () => {
     const f = bigFile('reuse.jsonl', 2500);
     const opts: ReadOptions = { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024 };
