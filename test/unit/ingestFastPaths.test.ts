@@ -2,9 +2,13 @@
 // decoded string, records built by a constructor, shapes remembered across alternating key lists,
 // the mapper without a field mapping, the day cache of the ISO parser, bare-path endpoints.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { emptyRecord } from '../../src/core/model';
 import { endpointOf, makeContext, mapRecord, newRecord } from '../../src/core/ingest/fields';
 import { LineFramer } from '../../src/core/ingest/framing';
+import { LogReader, ReadBatch } from '../../src/core/ingest/logReader';
 import { parseText } from '../../src/core/ingest/sourceParser';
 import { dayMs, parseIso, ZoneOffsets } from '../../src/core/ingest/timestamps';
 
@@ -155,5 +159,26 @@ describe('ingest fast paths: ISO day cache', () => {
     const d0 = 20760 * 86_400_000;
     assert.strictEqual(d0, 1793664000000);
     assert.deepStrictEqual(s.map(x => parseIso(x, z, out)), [d0 + 86_399_999, d0 + 86_400_001, d0 + 43_200_000, d0 + 86_400_000]);
+  });
+});
+
+describe('ingest fast paths: zone-assumed counts per batch', () => {
+  it('a whole take uses the parser\'s count; batches cut from it count their own records', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-fast-'));
+    try {
+      const file = path.join(dir, 'z.jsonl');
+      // lines 1 and 3 have no zone (assumed), line 2 has Z
+      fs.writeFileSync(file, ['2025-03-04 10:00:00', '2025-03-04T10:00:01Z', '2025-03-04 10:00:02'].map(t => JSON.stringify({ ts: t, endpoint: '/z' })).join('\n') + '\n');
+      const counts = async (batchSize: number): Promise<[number, number][]> => {
+        const got: ReadBatch[] = [];
+        const res = await new LogReader([], { timeZone: 'UTC', batchSize }).readNew([file], b => { got.push(b); });
+        assert.strictEqual(res[0].zoneAssumed, 2);
+        return got.map(b => [b.records.length, b.zoneAssumed]);
+      };
+      assert.deepStrictEqual(await counts(10), [[3, 2]]); // one batch: 2 of 3 assumed
+      assert.deepStrictEqual(await counts(2), [[2, 1], [1, 1]]); // lines 1-2 (one assumed), line 3 (assumed)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

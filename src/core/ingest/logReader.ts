@@ -410,7 +410,9 @@ export class LogReader {
           path: p.path, format: sniffed.format, records: k === 0 && last ? t.records : t.records.slice(k, k + batchSize),
           problems: last ? t.problems : [], skipped: last ? t.skipped : 0, zoneAssumed: 0, reset: firstBatch && reset,
         };
-        for (const r of batch.records) if (r.zone_assumed) batch.zoneAssumed++;
+        // the parser counted them as it added them; a batch cut out of the collected records counts its own
+        if (k === 0 && last) batch.zoneAssumed = t.zoneAssumed;
+        else for (const r of batch.records) if (r.zone_assumed) batch.zoneAssumed++;
         if (firstBatch && renamedFrom) batch.renamedFrom = renamedFrom;
         if (!(await this.safeSink(sink, batch, result.problems))) { sinkFailed = true; return false; }
         firstBatch = false;
