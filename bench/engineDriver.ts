@@ -42,14 +42,28 @@ export function loadWasm(): Uint8Array {
 /**
  * The ingest worker bundle (dist/ingestWorker.js, built by `node esbuild.mjs`), as the extension and the
  * CLI use it: large reads parse in a worker thread while the engine stores. BENCH_INGEST_WORKER=0 turns
- * it off (A/B runs); without the bundle the engine parses in its own thread.
+ * it off (A/B runs). Without the bundle, or with one older than the ingest sources (it would parse with
+ * other code than the engine's), the engine parses in its own thread and this says why on stderr.
  */
 export function ingestWorkerScript(): string | undefined {
   if (process.env.BENCH_INGEST_WORKER === '0') return undefined;
   // next to the bench bundle if bench/build.mjs bundles it there, else the extension's build
   const candidates = [path.resolve(__dirname, 'ingestWorker.js'), path.resolve(__dirname, '..', '..', 'dist', 'ingestWorker.js'),
     path.resolve(process.cwd(), 'dist', 'ingestWorker.js')];
-  return candidates.find(c => fs.existsSync(c));
+  const script = candidates.find(c => fs.existsSync(c));
+  if (!script) {
+    process.stderr.write('bench: no ingest worker bundle (run node esbuild.mjs): parsing in the engine thread\n');
+    return undefined;
+  }
+  const src = path.resolve(__dirname, '..', '..', 'src', 'core');
+  const built = fs.statSync(script).mtimeMs;
+  const sources = [path.join(src, 'model.ts'), ...(fs.existsSync(path.join(src, 'ingest')) ? fs.readdirSync(path.join(src, 'ingest')).map(f => path.join(src, 'ingest', f)) : [])];
+  const newer = sources.find(f => fs.existsSync(f) && fs.statSync(f).mtimeMs > built);
+  if (newer) {
+    process.stderr.write(`bench: ${path.relative(process.cwd(), script)} is older than ${path.relative(process.cwd(), newer)} (run node esbuild.mjs): parsing in the engine thread\n`);
+    return undefined;
+  }
+  return script;
 }
 
 export async function createEngine(clock: Clock, storeFile?: string): Promise<MonitorEngine> {
