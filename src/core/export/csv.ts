@@ -1,4 +1,4 @@
-// CSV and JSON Lines writers for call records. Generators of ~1 MB text chunks, so a million rows
+// CSV and JSON Lines writers for call records. Generators of text chunks (~1 MB of CSV), so a million rows
 // stream to a file with bounded memory. CSV follows RFC 4180 (CRLF, quotes doubled) and guards
 // against formula injection: log content is untrusted and these files get opened in spreadsheets.
 import type { CallRecord } from '../model';
@@ -19,7 +19,7 @@ export type ExportColumn = typeof CSV_COLUMNS[number];
 export interface ExportOptions {
   /** IANA zone of ts_iso (the display zone); throws RangeError from the first chunk when unknown */
   timeZone: string;
-  /** approximate chunk size in UTF-16 code units (default 1 MiB) */
+  /** approximate chunk size in UTF-16 code units (default 1 MiB for CSV, 64 KiB for JSON Lines) */
   chunkSize?: number;
 }
 
@@ -415,7 +415,8 @@ export function exportObject(r: CallRecord, iso: IsoFormatter): Record<ExportCol
 /** JSON Lines (one object per line, LF, same columns as the CSV), in chunks. */
 export function* jsonlRows(records: Iterable<CallRecord>, opts: ExportOptions): Generator<string, void, undefined> {
   const iso = new IsoFormatter(opts.timeZone);
-  const size = opts.chunkSize ?? DEFAULT_CHUNK;
+  // 64 KiB: these chunks are ropes of JSON.stringify results, and larger ones measured no faster
+  const size = opts.chunkSize ?? 65_536;
   let buf = '';
   for (const r of records) {
     buf += JSON.stringify(exportObject(r, iso)) + '\n';
