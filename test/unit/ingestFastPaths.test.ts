@@ -182,3 +182,46 @@ describe('ingest fast paths: zone-assumed counts per batch', () => {
     }
   });
 });
+
+describe('ingest fast paths: reading one chunk ahead', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-ahead-')); });
+  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  const line = (ep: string): string => JSON.stringify({ ts: '2025-03-04T10:00:00Z', endpoint: ep }) + '\n';
+
+  it('lines appended while a file is read are read once, in this read or the next', async () => {
+    const file = path.join(dir, 'grow.jsonl');
+    const l = line('/a0').length; // every line below has this length ("/a0".."/a9", "/b0".."/b4")
+    fs.writeFileSync(file, Array.from({ length: 10 }, (_, k) => line(`/a${k}`)).join(''));
+    let appended = false;
+    const seen: [string, number][] = [];
+    const r = new LogReader([], {
+      timeZone: 'UTC', chunkSize: 2 * l,
+      onProgress: () => { if (!appended) { appended = true; fs.appendFileSync(file, Array.from({ length: 5 }, (_, k) => line(`/b${k}`)).join('')); } },
+    });
+    const sink = (b: ReadBatch): void => { for (const x of b.records) seen.push([x.endpoint, x.offset]); };
+    await r.readNew([file], sink);
+    await r.readNew([file], sink);
+    // 15 lines of l bytes: line k at k * l, each once, whichever read found it
+    assert.deepStrictEqual(seen, [...Array.from({ length: 10 }, (_, k) => [`/a${k}`, k * l]), ...Array.from({ length: 5 }, (_, k) => [`/b${k}`, (10 + k) * l])]);
+    assert.strictEqual(r.checkpoints()[0].offset, 15 * l);
+  });
+  it('a read stopped after the first chunk (sink failure) leaves the rest for the next read', async () => {
+    const file = path.join(dir, 'stop.jsonl');
+    const l = line('/a0').length;
+    fs.writeFileSync(file, Array.from({ length: 6 }, (_, k) => line(`/a${k}`)).join(''));
+    let fail = true;
+    const got: string[] = [];
+    const r = new LogReader([], { timeZone: 'UTC', chunkSize: 2 * l, batchSize: 2 });
+    const sink = (b: ReadBatch): void => {
+      if (fail && b.records.length && b.records[0].endpoint === '/a2') throw new Error('full');
+      for (const x of b.records) got.push(x.endpoint);
+    };
+    const first = await r.readNew([file], sink);
+    assert.strictEqual(first[0].status, 'error');
+    fail = false;
+    await r.readNew([file], sink);
+    // the first batch (/a0, /a1) was stored and checkpointed; the failed one (/a2, /a3) comes again
+    assert.deepStrictEqual(got, ['/a0', '/a1', '/a2', '/a3', '/a4', '/a5']);
+  });
+});

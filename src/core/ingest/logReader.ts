@@ -498,17 +498,25 @@ function emptyResult(path: string, format: LogFormat, status: SourceResult['stat
 
 async function* fileChunks(path: string, start: number, chunkSize = 1024 * 1024): AsyncGenerator<{ chunk: Buffer; raw: number }> {
   const fh = await fs.promises.open(path, 'r');
+  // one read ahead: the next chunk comes off the disk (a thread-pool read) while this one is parsed,
+  // instead of the parser waiting for it; a fresh buffer per chunk, as the framer may keep a view on
+  // the previous one until the next push
+  const readAt = (pos: number): Promise<{ bytesRead: number; buffer: Buffer }> => fh.read(Buffer.allocUnsafe(chunkSize), 0, chunkSize, pos);
+  let next: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
     let pos = start;
+    next = readAt(pos);
     for (;;) {
-      // a fresh buffer per chunk: the framer may keep a view on it until the next push
-      const b = Buffer.allocUnsafe(chunkSize);
-      const { bytesRead } = await fh.read(b, 0, chunkSize, pos);
+      const { bytesRead, buffer } = await next;
+      next = null;
       if (bytesRead === 0) break;
       pos += bytesRead;
-      yield { chunk: b.subarray(0, bytesRead), raw: bytesRead };
+      next = readAt(pos);
+      yield { chunk: buffer.subarray(0, bytesRead), raw: bytesRead };
     }
   } finally {
+    // a reader that stops early (abort, sink failure) leaves a read in flight: let it settle before closing
+    if (next) await next.then(() => undefined, () => undefined);
     await fh.close();
   }
 }
