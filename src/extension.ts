@@ -107,7 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   }, workerScript, { reuseRecords: true });
   const engine = await MonitorEngine.create({
     wasmBinary, storeFile, retentionDays: cfg0.retentionDays, timeZone: cfg0.defaultTimeZone || undefined,
-    log: m => output.info(m), pricer,
+    log: m => output.info(m), pricer, workerScript,
   }, { readerFactory });
   output.info(`Store: ${storeFile ?? 'in memory (no workspace storage)'}; display zone ${timeZone()}; prices ${pricer.version}`);
   let dirty = false;

@@ -41,7 +41,8 @@ export interface EngineOptions {
   percentiles?: 'auto' | 'exact';
   /**
    * Path of the ingest worker bundle (dist/ingestWorker.js): large reads then parse in a worker
-   * thread while this thread stores. Undefined or missing file = parse in this thread.
+   * thread while this thread stores. Undefined or missing file = parse in this thread. Without a
+   * store file yet (a cold start), create() starts the worker ahead (also with a custom reader factory).
    */
   workerScript?: string;
 }

@@ -2,6 +2,7 @@
 // store, pricing at ingest, and the metric queries. It yields to the event loop between batches so
 // the extension host stays responsive during a large cold ingest.
 import type { Database, SqlJsStatic } from 'sql.js';
+import { existsSync } from 'fs';
 import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceStats } from './model';
 import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
 import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCost, DuplicateRow, ErrorRow, TimeSeries, TokenUsageRow, WindowStats } from './metrics/types';
@@ -10,7 +11,7 @@ import { CallStore, StoredCall } from './store/callStore';
 import { readCalls } from './export/callReader';
 import type { QueryContext } from './metrics/aggregate';
 import { Checkpoint, type ReadBatch } from './ingest/logReader';
-import { createLogReader } from './ingest/workerReader';
+import { createLogReader, prewarmIngestWorker } from './ingest/workerReader';
 import { byEndpoint, byModel, byProvider, seriesStats, topErrors, windowStats } from './metrics/queries';
 
 /** One batch as the reader hands it over (the log reader's own type). */
@@ -48,6 +49,8 @@ export class MonitorEngine implements MonitorEngineApi {
   }
 
   static async create(opts: EngineOptions, deps: { readerFactory?: ReaderFactory } = {}): Promise<MonitorEngine> {
+    // no store file yet: the first ingest reads whole logs, so its worker starts while sql.js initialises
+    if (opts.workerScript && !(opts.storeFile && existsSync(opts.storeFile))) prewarmIngestWorker(opts.workerScript);
     const store = await CallStore.open({ wasmBinary: opts.wasmBinary, file: opts.storeFile, retentionDays: opts.retentionDays, log: opts.log });
     return new MonitorEngine(store, opts, deps.readerFactory ?? defaultReaderFactory(opts.workerScript));
   }

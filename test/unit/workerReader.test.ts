@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LogReader, ReadBatch, ReadOptions, SourceResult } from '../../src/core/ingest/logReader';
 import { decodeRecords, encodeRecords, hasRecordShape, RECORD_FIELDS } from '../../src/core/ingest/recordColumns';
-import { createLogReader, resetWorkerBroken, unreadBytes, WorkerReader } from '../../src/core/ingest/workerReader';
+import { createLogReader, hasPrewarmedWorker, prewarmIngestWorker, resetWorkerBroken, unreadBytes, WorkerReader } from '../../src/core/ingest/workerReader';
 import { MonitorEngine } from '../../src/core/monitorEngine';
 import { emptyRecord, OriginRecord } from '../../src/core/model';
 
@@ -270,6 +270,32 @@ require(${JSON.stringify(SCRIPT)});\n`);
     const after = new WorkerReader([], { timeZone: 'UTC' }, { script: SCRIPT, minBytes: 0, cores: 2 });
     await readAll(after, [f]);
     assert.strictEqual(after.lastMode, 'thread');
+  });
+
+  it('a prewarmed worker is taken by the next read, which gives the in-thread results', async () => {
+    const f = bigFile('warm.jsonl', 3000);
+    const opts: ReadOptions = { timeZone: 'UTC', batchSize: 1000 };
+    prewarmIngestWorker(SCRIPT);
+    assert.strictEqual(hasPrewarmedWorker(), true);
+    prewarmIngestWorker(SCRIPT); // one at a time
+    const w = new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2 });
+    const got = await readAll(w, [f]);
+    assert.strictEqual(hasPrewarmedWorker(), false);
+    assert.strictEqual(w.lastMode, 'worker');
+    const t = new LogReader([], opts);
+    const ref = await readAll(t, [f]);
+    assert.deepStrictEqual(plain(got.batches), plain(ref.batches));
+    assert.deepStrictEqual(got.results, ref.results);
+    assert.deepStrictEqual(w.checkpoints(), t.checkpoints());
+  });
+
+  it('an unused prewarmed worker stops after its time; none without the script', async () => {
+    prewarmIngestWorker(path.join(dir, 'nope.js'));
+    assert.strictEqual(hasPrewarmedWorker(), false);
+    prewarmIngestWorker(SCRIPT, 50);
+    assert.strictEqual(hasPrewarmedWorker(), true);
+    await new Promise(r => setTimeout(r, 300));
+    assert.strictEqual(hasPrewarmedWorker(), false);
   });
 
   it('counts unread bytes from the checkpoints (what decides worker or thread)', async () => {

@@ -5,6 +5,7 @@
 import { MessagePort, parentPort, workerData } from 'worker_threads';
 import { LogReader, ReadBatch } from './logReader';
 import { encodeRecords } from './recordColumns';
+import { parseText } from './sourceParser';
 import type { FromWorker, ToWorker, WorkerStart } from './workerReader';
 
 /** Runs one read; exported for the unit tests, which drive it over a MessageChannel. */
@@ -17,6 +18,7 @@ export async function runIngestWorker(port: MessagePort, start: WorkerStart): Pr
   const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
   port.on('message', (m: ToWorker) => {
     if (m.type === 'abort') { ac.abort(); return; }
+    if (m.type !== 'ack') return;
     inFlight--;
     if (m.error !== undefined) failed.set(m.path, m.error);
     const w = wake;
@@ -52,6 +54,30 @@ export async function runIngestWorker(port: MessagePort, start: WorkerStart): Pr
   }
 }
 
-if (parentPort && workerData && Array.isArray((workerData as WorkerStart).paths)) {
-  void runIngestWorker(parentPort, workerData as WorkerStart);
+const port = parentPort;
+if (port && workerData && Array.isArray((workerData as WorkerStart).paths)) {
+  void runIngestWorker(port, workerData as WorkerStart);
+} else if (port && workerData && (workerData as { prewarm?: boolean }).prewarm) {
+  // started ahead (prewarmIngestWorker): warm the parser's code while waiting, then do the read we are given
+  warmUp();
+  port.once('message', (m: ToWorker) => { if (m.type === 'start') void runIngestWorker(port, m.start); });
+}
+
+/**
+ * Parses a few thousand made-up lines of a common shape, so that the first real chunk does not run
+ * in the interpreter (no state is shared with the real read: its own parser and mapping context).
+ */
+function warmUp(): void {
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    lines.push(JSON.stringify({
+      timestamp: new Date(1741082400000 + i * 1000).toISOString(), endpoint: `/api/e${i % 5}`, model: 'gpt-4o-mini', status_code: 200,
+      latency_ms: i % 700, usage: { prompt_tokens: 100 + i, completion_tokens: i % 50 }, cost_usd: i % 3 ? 0.001 : null,
+    }));
+  }
+  try {
+    encodeRecords(parseText(lines.join('\n') + '\n', 'warm-up.jsonl', { timeZone: 'UTC' }).records);
+  } catch {
+    // only a warm-up
+  }
 }

@@ -70,10 +70,59 @@ export type FromWorker =
   | { type: 'fatal'; message: string };
 
 /** This thread → worker: a batch was stored (or failed: the worker stops reading that path), or abort. */
-export type ToWorker = { type: 'ack'; seq: number; path: string; error?: string } | { type: 'abort' };
+export type ToWorker = { type: 'ack'; seq: number; path: string; error?: string } | { type: 'abort' }
+  /** to a prewarmed worker (started with workerData { prewarm: true }): the read to do */
+  | { type: 'start'; start: WorkerStart };
 
 /** Set when a worker failed to start in this process: later reads stay in-thread. */
 let workerBroken = false;
+
+/**
+ * A worker started ahead of the first large read (prewarmIngestWorker): a worker takes 50-100 ms to
+ * start and its first megabyte parses slowly until its JIT has warmed up, 150-400 ms in all on this
+ * kind of machine, during which the storing thread would wait. Started while sql.js initialises,
+ * that time is hidden.
+ */
+let prewarmed: { script: string; worker: Worker; timer: ReturnType<typeof setTimeout> } | null = null;
+
+/**
+ * Starts an ingest worker that waits for its read (the next WorkerReader with this script takes it).
+ * Unused, it is stopped after keepMs. It never keeps the process alive; no-op on one core, without
+ * the script, or when one is already waiting.
+ */
+export function prewarmIngestWorker(script: string, keepMs = 30_000): void {
+  if (prewarmed || workerBroken || CORES <= 1 || !fs.existsSync(script)) return;
+  try {
+    const worker = new Worker(script, { workerData: { prewarm: true } });
+    worker.unref();
+    const entry = {
+      script, worker,
+      timer: setTimeout(() => { if (prewarmed === entry) { prewarmed = null; void worker.terminate().catch(() => undefined); } }, keepMs),
+    };
+    entry.timer.unref?.();
+    const drop = (): void => { if (prewarmed === entry) { prewarmed = null; clearTimeout(entry.timer); } };
+    worker.on('error', drop);
+    worker.on('exit', drop);
+    prewarmed = entry;
+  } catch {
+    // the first large read starts its own worker
+  }
+}
+
+function takePrewarmed(script: string): Worker | null {
+  const p = prewarmed;
+  if (!p || p.script !== script) return null;
+  prewarmed = null;
+  clearTimeout(p.timer);
+  p.worker.removeAllListeners();
+  p.worker.ref();
+  return p.worker;
+}
+
+/** For tests: whether a prewarmed worker is waiting. */
+export function hasPrewarmedWorker(): boolean {
+  return prewarmed !== null;
+}
 
 /** For tests: forget an earlier start failure. */
 export function resetWorkerBroken(): void {
@@ -124,7 +173,13 @@ export class WorkerReader {
     const start: WorkerStart = { paths, checkpoints: this.cps, options, maxInFlight: this.w.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT };
     let worker: Worker;
     try {
-      worker = new Worker(this.w.script, { workerData: start });
+      const warmed = takePrewarmed(this.w.script);
+      if (warmed) {
+        worker = warmed;
+        worker.postMessage({ type: 'start', start } satisfies ToWorker);
+      } else {
+        worker = new Worker(this.w.script, { workerData: start });
+      }
     } catch {
       workerBroken = true;
       return Promise.resolve(null);
