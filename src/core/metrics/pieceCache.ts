@@ -28,8 +28,10 @@ interface State {
   gen: number;
   /** bumped at each sync that saw a change */
   clock: number;
-  /** hour -> its totals as last seen (both success values, every measure) */
-  hours: Map<number, Float64Array>;
+  /** hour -> its totals as last seen (failed, then succeeded calls' measures) and the sync that last saw each half */
+  hours: Map<number, { v: Float64Array; seen: number[] }>;
+  /** syncs so far */
+  syncs: number;
   /** [hour, clock] of every hour change, oldest first (bounded) */
   changes: number[][];
   /** entries computed before this clock are stale (changes before it were dropped) */
@@ -55,20 +57,32 @@ const states = new WeakMap<CallStore, State>();
 
 function sync(st: State, store: CallStore): void {
   st.gen = store.generation;
-  const now = new Map<number, Float64Array>();
-  store.eachHourTotal(-Infinity, Infinity, (t, s, m) => {
-    let v = now.get(t);
-    if (!v) { v = new Float64Array(2 * m.length); now.set(t, v); }
-    v.set(m, s ? m.length : 0);
-  });
+  st.syncs++;
   const changed: number[] = [];
-  for (const [t, v] of now) {
-    const p = st.hours.get(t);
-    if (!p || p.length !== v.length) { changed.push(t); continue; }
-    for (let i = 0; i < v.length; i++) if (p[i] !== v[i]) { changed.push(t); break; }
+  // compared in place: the copies are only written for the hours that changed (most syncs: one)
+  store.eachHourTotal(-Infinity, Infinity, (t, s, m) => {
+    let h = st.hours.get(t);
+    if (!h) { h = { v: new Float64Array(2 * m.length), seen: [0, 0] }; st.hours.set(t, h); }
+    h.seen[s ? 1 : 0] = st.syncs;
+    const off = s ? m.length : 0;
+    let same = h.v.length === 2 * m.length;
+    for (let i = 0; same && i < m.length; i++) if (h.v[off + i] !== m[i]) same = false;
+    if (same) return;
+    if (h.v.length !== 2 * m.length) h.v = new Float64Array(2 * m.length);
+    h.v.set(m, off);
+    if (changed[changed.length - 1] !== t) changed.push(t);
+  });
+  // a half (failed or succeeded calls) not seen this time has no calls left
+  for (const [t, h] of st.hours) {
+    for (const s of [0, 1]) {
+      if (h.seen[s] === st.syncs) continue;
+      const off = s * (h.v.length / 2);
+      let zero = true;
+      for (let i = off; i < off + h.v.length / 2; i++) if (h.v[i] !== 0) { zero = false; break; }
+      if (!zero) { h.v.fill(0, off, off + h.v.length / 2); if (changed[changed.length - 1] !== t) changed.push(t); }
+    }
+    if (h.seen[0] !== st.syncs && h.seen[1] !== st.syncs) st.hours.delete(t);
   }
-  for (const t of st.hours.keys()) if (!now.has(t)) changed.push(t);
-  st.hours = now;
   const f = store.one('SELECT min(ts) FROM calls')[0];
   const floor = f === null || f === undefined ? Infinity : Number(f);
   if (changed.length || floor !== st.floor) {
@@ -86,7 +100,7 @@ function sync(st: State, store: CallStore): void {
 function state(store: CallStore): State {
   let st = states.get(store);
   if (!st) {
-    st = { gen: NaN, clock: 0, hours: new Map(), changes: [], validFrom: 0, floor: Infinity, entries: new Map(), weight: 0, uses: 0 };
+    st = { gen: NaN, clock: 0, syncs: 0, hours: new Map(), changes: [], validFrom: 0, floor: Infinity, entries: new Map(), weight: 0, uses: 0 };
     states.set(store, st);
   }
   if (st.gen !== store.generation) sync(st, store);
