@@ -67,6 +67,23 @@ describe('export: call reader (C API pages)', function () {
     e.dispose();
   });
 
+  it("the engine reads export pages through the C API of the store's sql.js module (else Statement.get(), 2x slower)", async () => {
+    const e = await create();
+    e.ingestRecords('f', [0, 1, 2].map(i => ({ ...emptyRecord(T0 + i, '/x'), offset: i, line: i + 1 })));
+    const raw = sql as unknown as { _sqlite3_step: (p: number) => number };
+    const step = raw._sqlite3_step;
+    let steps = 0;
+    raw._sqlite3_step = (p: number): number => { steps++; return step(p); };
+    try {
+      assert.strictEqual([...e.iterateCalls(ALL)].length, 3);
+    } finally {
+      raw._sqlite3_step = step;
+    }
+    // three rows, then SQLITE_DONE: one page of four C API steps
+    assert.strictEqual(steps, 4);
+    e.dispose();
+  });
+
   it('yields the stored records exactly, in (ts, id) order across pages, by either path', async () => {
     const e = await create();
     const recs = Array.from({ length: 40 }, (_, i) => varied(i));
