@@ -203,3 +203,18 @@ describe('percentiles remembered until a value is added', () => {
     assert.strictEqual(h.quantile(50), bucketValue(5));
   });
 });
+
+describe('percentiles of many values, asked in any order', () => {
+  it('each selection searches only between earlier ones and answers as nearest rank on a sort', () => {
+    // 1,000 values: 0..999 shuffled by a fixed step (7 is prime to 1,000)
+    const e = new ExactDist();
+    for (let i = 0; i < 1000; i++) e.add((i * 7) % 1000);
+    // nearest rank on 0..999: p -> value ceil(p/100 * 1000) - 1
+    const asked = [95, 50, 99, 1, 50.05, 75, 99.9, 100, 0.1];
+    const want = asked.map(p => Math.ceil((p / 100) * 1000) - 1);
+    assert.deepStrictEqual(asked.map(p => e.quantile(p)), want);
+    // after another value the selections start over: 1,001 values 0..999 and 1,000; p50 rank ceil(500.5) = 501 -> 500
+    e.add(1000);
+    assert.deepStrictEqual([e.quantile(50), e.quantile(100), e.quantile(99)], [500, 1000, 990]);
+  });
+});
