@@ -262,6 +262,8 @@ class AsciiRows {
 
   /** A text cell of a repeating column and its comma at p; -1 when it is not ASCII. */
   private cached(p: number, cells: AsciiCells, v: string | null): number {
+    // most optional columns are empty in most rows: no lookup for those
+    if (v === null) { this.buf[p] = 44; return p + 1; }
     const bytes = cells.get(v);
     return bytes === LONG ? this.textCell(p, v) : this.cell(p, bytes);
   }
