@@ -11,8 +11,6 @@ export interface MapContext {
   /** user field mapping: canonical field -> path segments; wins over aliases */
   mapping: Map<string, string[]> | null;
   plans: Map<string, Plan>;
-  lastKeys: string[] | null;
-  lastPlan: Plan | null;
   /** the shapes seen last, most recent first (a log alternates between a few: with or without cost, error...) */
   recent: Shape[];
 }
@@ -29,7 +27,7 @@ export function makeContext(timeZone?: string, fieldMapping?: Record<string, str
     for (const [k, v] of Object.entries(fieldMapping)) if (typeof v === 'string' && v) mapping.set(k, v.split('.'));
     if (mapping.size === 0) mapping = null;
   }
-  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map(), lastKeys: null, lastPlan: null, recent: [] };
+  return { zones: new ZoneOffsets(timeZone), tsOut: { ms: NaN, zoneAssumed: false }, mapping, plans: new Map(), recent: [] };
 }
 
 // Aliases in priority order. Units of the latency aliases are documented in LATENCY_ALIASES.
@@ -139,8 +137,6 @@ export function planFor(o: Record<string, unknown>, ctx: MapContext): Plan {
   }
   recent.unshift({ keys: keyList, plan: p });
   if (recent.length > RECENT_SHAPES) recent.pop();
-  ctx.lastKeys = keyList;
-  ctx.lastPlan = p;
   return p;
 }
 
