@@ -9,7 +9,7 @@ import { costTotals, dailyCost, tokenUsage } from '../../src/core/metrics/cost';
 import { hourPieces } from '../../src/core/metrics/pieceCache';
 import { nextDayStart, startOfDay } from '../../src/core/metrics/timeZone';
 import { bucketValue, latencyBucket } from '../../src/core/store/rollups';
-import { ExactDist, HistDist } from '../../src/core/metrics/percentile';
+import { ExactDist, HistDist, kthOfRuns, RunsDist } from '../../src/core/metrics/percentile';
 
 // Query pieces are kept across data changes until one of their hours changes (pieceCache.ts). Each
 // step below changes the data of the store under test; its answers must include the change, and equal
@@ -216,5 +216,35 @@ describe('percentiles of many values, asked in any order', () => {
     // after another value the selections start over: 1,001 values 0..999 and 1,000; p50 rank ceil(500.5) = 501 -> 500
     e.add(1000);
     assert.deepStrictEqual([e.quantile(50), e.quantile(100), e.quantile(99)], [500, 1000, 990]);
+  });
+});
+
+describe('percentiles across sorted runs', () => {
+  it('k-th smallest of several ascending runs (repeats, an empty run) as in their sorted union', () => {
+    const runs = [[1, 3, 3, 9], [], [2, 3, 4], [0, 10], [3]].map(r => Float64Array.from(r));
+    // union sorted: 0 1 2 3 3 3 3 4 9 10
+    const union = [0, 1, 2, 3, 3, 3, 3, 4, 9, 10];
+    for (let k = 0; k < union.length; k++) assert.strictEqual(kthOfRuns(runs, k), union[k], `k = ${k}`);
+    const d = new RunsDist(runs);
+    // n = 10: p50 rank 5 -> 3, p95 rank ceil(9.5) = 10 -> 10, p10 rank 1 -> 0, p11 rank 2 -> 1
+    assert.deepStrictEqual([d.n, d.quantile(50), d.quantile(95), d.quantile(10), d.quantile(11)], [10, 3, 10, 0, 1]);
+    assert.strictEqual(new RunsDist([]).quantile(50), null);
+  });
+
+  it('many runs of shuffled values give what one sorted array gives', () => {
+    // 25 runs of 0..399 stepped by 13 (prime to 400), shifted by run: values r*7 + (i*13 % 400)
+    const runs: Float64Array[] = [];
+    const all: number[] = [];
+    for (let r = 0; r < 25; r++) {
+      const e = new ExactDist();
+      for (let i = 0; i < 400; i++) { const v = r * 7 + ((i * 13) % 400); e.add(v); all.push(v); }
+      runs.push(e.sortedCopy());
+    }
+    all.sort((x, y) => x - y);
+    const d = new RunsDist(runs);
+    for (const p of [0.1, 1, 25, 50, 90, 95, 99, 99.9, 100]) {
+      // nearest rank over 10,000 values: all[ceil(p * 100) - 1]
+      assert.strictEqual(d.quantile(p), all[Math.ceil((p / 100) * 10_000) - 1], `p${p}`);
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { QueryFilter } from '../model';
 import type { CallStore } from '../store/callStore';
 import { R_COLS, R_COST, R_CR, R_CW, R_CW1H, R_E, R_IN, R_LAT, R_M, R_OUT, R_P, R_RC, R_REAS, R_RETRY, R_S } from '../store/callStore';
 import { DAY_MS, HOUR_MS, MEASURES, MINUTE_MS, latencyBucket } from '../store/rollups';
-import { ExactDist, HistDist, LatencyDist } from './percentile';
+import { ExactDist, HistDist, LatencyDist, RunsDist } from './percentile';
 import { hourPieces, piece } from './pieceCache';
 
 export interface QueryContext {
@@ -383,22 +383,18 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   // Memoised like aggregate(); quantile() may reorder a distribution's values, which changes no answer.
   const key = `lat\u0000${memoKey(filter, dims, grain)}\u0000${ctx.exactPercentiles === true}`;
   if (dims.length === 0 && grain === undefined && filter.to - filter.from <= RAW_RANGE_MS) {
-    // Short ranges are exact (raw values): the Real-time tab wants the whole window and its endpoints,
-    // so the window's values are the endpoints' values put together (one scan of the recent rows, not two).
-    return ctx.store.memo(key, () => {
-      const all = new ExactDist();
-      for (const d of latencyDists(ctx, filter, ['e']).dists.values()) all.merge(d as ExactDist);
-      const dists = new Map<string, LatencyDist>();
-      if (all.n > 0) dists.set('', all);
-      return { approx: false, dists };
-    });
+    // Short ranges are exact (raw values), read an hour at a time like the rest; the window's own hours
+    // are kept sorted, and its percentiles found across them (no copy of ~75k values into one array and
+    // no selection over it at each refresh after an append).
+    return ctx.store.memo(key, () => latencyDistsNow(ctx, filter, [], undefined, true));
   }
   // (Not kept across changes as a whole, unlike aggregate()'s results: an exact 24 h result holds ~75k
   // values and a range sliding with the clock would leave one behind at every refresh; its pieces are kept.)
   return ctx.store.memo(key, () => latencyDistsNow(ctx, filter, dims, grain));
 }
 
-function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined): { approx: boolean; dists: Map<string, LatencyDist> } {
+function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined,
+  sortedRuns = false): { approx: boolean; dists: Map<string, LatencyDist> } {
   const dists = new Map<string, LatencyDist>();
   const cf = compileFilter(ctx.store, filter);
   if (!cf.ok || filter.to <= filter.from) return { approx: false, dists };
@@ -451,6 +447,20 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
   const histHourOk = !cf.needsRaw && !cf.hasDims && dims.length === 0 && (grain === undefined || grain % HOUR_MS === 0);
   const histDayOk = !cf.needsRaw && !dims.includes('p') && grain === undefined;
   if (!long || ctx.exactPercentiles || (!histHourOk && !histDayOk)) {
+    if (sortedRuns && dims.length === 0 && grain === undefined) {
+      const runs: Float64Array[] = [];
+      for (const [a, b] of hourPieces(from, to)) {
+        const run = piece(ctx.store, `lat\u0000runs\u0000${a}\u0000${b}\u0000${lkey}`, a, b, true, () => {
+          const d = new ExactDist();
+          rawRows(a, b, () => d, (g, v) => g.add(v));
+          return d.sortedCopy();
+        }, v => v.length);
+        if (run.length) runs.push(run);
+      }
+      const all = new RunsDist(runs);
+      if (all.n > 0) dists.set('', all);
+      return { approx: false, dists };
+    }
     rawPieces('exact', from, to, () => new ExactDist(), (d, v) => d.add(v));
     return { approx: false, dists };
   }

@@ -56,6 +56,12 @@ export class ExactDist implements LatencyDist {
     this.count += o.count;
     this.sorted = false;
   }
+  /** The values in ascending order, in a new array of their exact length. */
+  sortedCopy(): Float64Array {
+    const v = this.values.slice(0, this.count);
+    v.sort();
+    return v;
+  }
   /** Drops spare capacity (a distribution kept for long holds only its values). */
   compact(): void {
     if (this.values.length > this.count) this.values = this.values.slice(0, Math.max(this.count, 1));
@@ -177,5 +183,56 @@ export class HistDist implements LatencyDist {
       if (seen >= rank) return bucketValue(b);
     }
     return null;
+  }
+}
+
+/**
+ * The k-th smallest (0-based) of the values of several ascending runs, without putting them together:
+ * each step takes the middle of the largest run part still in play as pivot, counts the values below
+ * and up to it in every run (binary searches) and keeps the side that holds rank k.
+ */
+export function kthOfRuns(runs: readonly Float64Array[], k: number): number {
+  const m = runs.length;
+  const lo = new Int32Array(m), hi = new Int32Array(m), below = new Int32Array(m), upTo = new Int32Array(m);
+  for (let i = 0; i < m; i++) hi[i] = runs[i].length;
+  for (;;) {
+    let j = -1, widest = 0;
+    for (let i = 0; i < m; i++) if (hi[i] - lo[i] > widest) { widest = hi[i] - lo[i]; j = i; }
+    if (j < 0) return NaN;   // k beyond the values (callers ask for 0 <= k < n)
+    const x = runs[j][(lo[j] + hi[j]) >> 1];
+    let less = 0, notMore = 0;
+    for (let i = 0; i < m; i++) {
+      const r = runs[i];
+      let a = lo[i], b = hi[i];
+      while (a < b) { const mid = (a + b) >> 1; if (r[mid] < x) a = mid + 1; else b = mid; }
+      below[i] = a;
+      b = hi[i];
+      while (a < b) { const mid = (a + b) >> 1; if (r[mid] <= x) a = mid + 1; else b = mid; }
+      upTo[i] = a;
+      less += below[i] - lo[i];
+      notMore += upTo[i] - lo[i];
+    }
+    if (k < less) hi.set(below);
+    else if (k < notMore) return x;
+    else { k -= notMore; lo.set(upTo); }
+  }
+}
+
+/**
+ * Exact percentiles over ascending runs kept apart (the hours of a window, each sorted once when read):
+ * nearest rank as ExactDist, found by kthOfRuns instead of copying every value into one array.
+ */
+export class RunsDist implements LatencyDist {
+  readonly approx = false;
+  readonly n: number;
+  constructor(readonly runs: readonly Float64Array[]) {
+    let n = 0;
+    for (const r of runs) n += r.length;
+    this.n = n;
+  }
+  quantile(p: number): number | null {
+    if (this.n === 0) return null;
+    const rank = Math.min(this.n, Math.max(1, Math.ceil((p / 100) * this.n)));
+    return kthOfRuns(this.runs, rank - 1);
   }
 }
