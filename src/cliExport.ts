@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { once } from 'events';
 import type { MonitorEngineApi } from './core/engine';
 import type { QueryFilter } from './core/model';
-import { csvRows, jsonlRows } from './core/export/csv';
+import { csvRows, EXPORT_STREAM_BUFFER, jsonlRows } from './core/export/csv';
 import { buildReportData, ReportExtras } from './core/export/reportBuilder';
 import { summaryJson } from './core/export/reportData';
 import { htmlReport } from './core/export/htmlReport';
@@ -121,7 +121,7 @@ export async function runExport(argv: string[], ctx: ExportContext): Promise<num
   const args = parseExportArgs(argv, now, { timeZone: ctx.timeZone, format: ctx.format, since: ctx.since, range: ctx.range });
   if ('error' in args) { err.write(`export: ${args.error}\n${EXPORT_USAGE}`); return 2; }
 
-  const file = args.outFile === null ? null : fs.createWriteStream(args.outFile);
+  const file = args.outFile === null ? null : fs.createWriteStream(args.outFile, { highWaterMark: EXPORT_STREAM_BUFFER });
   const out: NodeJS.WritableStream = file ?? ctx.out;
   let failed: Error | null = null;
   const onError = (e: Error): void => { failed = e; };

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { once } from 'events';
 import type { MonitorEngineApi } from '../core/engine';
 import type { CallRecord, QueryFilter } from '../core/model';
-import { csvRows, jsonlRows } from '../core/export/csv';
+import { csvRows, EXPORT_STREAM_BUFFER, jsonlRows } from '../core/export/csv';
 import { summaryJson, type ReportAlert, type ReportBudget, type ReportData } from '../core/export/reportData';
 import { buildReportData } from '../core/export/reportBuilder';
 import type { ApiMonitorConfig } from './config';
@@ -173,7 +173,7 @@ export class ExportCommands {
     large: boolean): Promise<boolean> {
     const location = large ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
     return vscode.window.withProgress({ location, title, cancellable: large }, async (report, token) => {
-      const out = fs.createWriteStream(target.fsPath, { encoding: 'utf8' });
+      const out = fs.createWriteStream(target.fsPath, { encoding: 'utf8', highWaterMark: EXPORT_STREAM_BUFFER });
       const closed = once(out, 'close');
       let cancelled = false;
       let lastReport = 0;

@@ -107,6 +107,13 @@ function lineWriter(): (r: CallRecord, iso: string) => string {
 }
 
 /**
+ * highWaterMark for the file stream an export writes to: with the default 16 KiB every chunk fills
+ * it, and the writer waits for each write to finish; with room for several chunks it goes on
+ * producing while the file system writes (~20% less wall time for the 1M-row CSV export).
+ */
+export const EXPORT_STREAM_BUFFER = 1 << 20;
+
+/**
  * Default CSV chunk: larger chunks mean fewer stream writes (and awaits) per million rows, but a
  * string above V8's large-object size (128 KiB) waits for a full GC instead of dying young: 1 MiB
  * chunks raised the 1M-row export's peak RSS from ~35 MB to ~90 MB, 120,000 characters ~40 MB.
