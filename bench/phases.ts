@@ -5,12 +5,12 @@ import * as path from 'path';
 import type { Manifest } from './generate';
 import { appendLines, Prng } from './generate';
 import { readSplitParse } from './floor';
-import { parseInBatches } from './benchParser';
+import { parseInBatches, readerOnly } from './benchParser';
 import { arrayBuffersMb, gc, ms, peakRssMb, resetPeakRss, rssMb, wasmHeapMb, watchWasmMemory } from './stats';
 import { createEngine, exportCsv, fullRefresh, loadWasm, realtimeRefresh, totalCalls, Clock } from './engineDriver';
 import type { MonitorEngine } from '../src/core/monitorEngine';
 
-export type PhaseName = 'floor' | 'cold' | 'store' | 'session' | 'restart' | 'export' | 'queries' | 'append';
+export type PhaseName = 'floor' | 'parse' | 'cold' | 'store' | 'session' | 'restart' | 'export' | 'queries' | 'append';
 
 export interface PhaseArgs {
   file: string;
@@ -42,6 +42,7 @@ const CLOCK_SKEW_MS = 37_123;
 export async function runPhase(phase: PhaseName, a: PhaseArgs): Promise<Result> {
   switch (phase) {
     case 'floor': return floor(a);
+    case 'parse': return parseOnly(a);
     case 'cold': return cold(a);
     case 'store': return storeOnly(a);
     case 'session': return session(a);
@@ -61,6 +62,13 @@ function floor(a: PhaseArgs): Result {
 }
 
 /** A fresh process: create the engine, ingest the file, compute the Real-time tab. */
+/** The product's reader alone (src/core/ingest LogReader, batches of 10k, a sink that only counts): parse cost against the floor. */
+async function parseOnly(a: PhaseArgs): Promise<Result> {
+  const r = await readerOnly(a.file);
+  if (r.records !== a.manifest.calls) throw new Error(`reader gave ${r.records} records, expected ${a.manifest.calls}`);
+  return { ms: r.ms, records: r.records };
+}
+
 async function cold(a: PhaseArgs): Promise<Result> {
   watchWasmMemory();
   loadWasm();

@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   // 1. Floor and cold ingest, alternating.
   const floors: number[] = [];
   const colds: Record<string, number[]> = { total: [], create: [], ingest: [], queries: [] };
+  const parses: number[] = [];
   const coldRss: number[] = [];
   const coldWasm: number[] = [];
   let coldError: string | undefined;
@@ -148,6 +149,8 @@ async function main(): Promise<void> {
       const f = child('floor', base);
       const fm = num(f, 'ms');
       if (fm !== undefined) floors.push(fm);
+      const pm = num(child('parse', base), 'ms');
+      if (pm !== undefined) parses.push(pm);
       const c = child('cold', base);
       coldError = errOf(c) ?? coldError;
       for (const k of Object.keys(colds)) {
@@ -162,6 +165,10 @@ async function main(): Promise<void> {
   }
   const floor = floors.length ? summarize(floors) : undefined;
   if (floor) rows.push({ what: `floor: read + split + JSON.parse, ${nLabel} lines`, value: summarize(floors.map(x => x / 1000)), unit: 's' });
+  if (parses.length) {
+    rows.push({ what: `parse only: the extension's log reader to records, no store, ${nLabel} lines`, value: summarize(parses.map(x => x / 1000)), unit: 's',
+      ratioToFloor: floor ? summarize(parses).median / floor.median : undefined });
+  }
   if (colds.total.length) {
     const t = summarize(colds.total.map(x => x / 1000));
     const ratio = floor ? summarize(colds.total).median / floor.median : undefined;
