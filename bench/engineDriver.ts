@@ -13,7 +13,7 @@ import type { DashboardEngine, DashboardPricing } from '../src/host/dashboard/as
 import { makeDashboardPricing } from '../src/host/dashboard/pricingAdapter';
 import type { PricingDeps } from '../src/host/dashboard/pricingAdapter';
 import type { DashboardFilter } from '../src/shared/protocol';
-import { csvRows } from '../src/core/export/csv';
+import { csvRows, EXPORT_STREAM_BUFFER } from '../src/core/export/csv';
 
 export const TIME_ZONE = 'UTC';
 const DAY = 86_400_000;
@@ -187,7 +187,8 @@ export function totalCalls(engine: MonitorEngine, endMs: number): number {
 
 /** Streams every call as CSV to a file, honouring backpressure. Returns the data rows written. */
 export async function exportCsv(engine: MonitorEngineApi, file: string, endMs: number, onChunk?: () => void): Promise<{ rows: number; bytes: number }> {
-  const out = fs.createWriteStream(file);
+  // the buffer the extension's and the CLI's export streams use (src/core/export/csv.ts EXPORT_STREAM_BUFFER)
+  const out = fs.createWriteStream(file, { highWaterMark: EXPORT_STREAM_BUFFER });
   let bytes = 0;
   let rows = 0;
   // Count records as they pass (not newlines in the output: a scan of 160 MB of text would be the

@@ -1,7 +1,7 @@
 // The engine behind the extension, the CLI and the bench: ingest (H1's LogReader) into the sql.js
 // store, pricing at ingest, and the metric queries. It yields to the event loop between batches so
 // the extension host stays responsive during a large cold ingest.
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database } from 'sql.js';
 import { existsSync } from 'fs';
 import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceStats } from './model';
 import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
@@ -277,17 +277,8 @@ export class MonitorEngine implements MonitorEngineApi {
   }
 
   iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
-    return readCalls(this.store, filter, { sqlJs: this.storeSqlJs() });
-  }
-
-  /**
-   * The sql.js module of the store's database: export pages are read through its C API
-   * (src/core/export/callReader.ts checks that it is the module that made the database, and reads
-   * with Statement.get() when it is not).
-   */
-  private storeSqlJs(): SqlJsStatic | undefined {
-    const sql = (this.store as unknown as { sql?: SqlJsStatic }).sql;
-    return typeof sql === 'object' && sql !== null ? sql : undefined;
+    // export pages are read through the C API of the sql.js module that made the store's database
+    return readCalls(this.store, filter, { sqlJs: this.store.sqlJs });
   }
 
   /** Writes the store file atomically, after any running ingest (rows and checkpoints stay in step). */

@@ -592,19 +592,25 @@ describe('store and metrics', function () {
       INSERT INTO calls VALUES (1, 1, 0, 1, ${T0}, 1, 0, 0, 0, 'POST', 200, 1, NULL, 'r1', NULL, 0, NULL, 250, NULL, 10, 5,
         0, 0, 0, 0, 0, NULL, 0.25, NULL, 1, 0, 'genai-prices 0.1.8', 0, NULL, 0);
       INSERT INTO calls VALUES (2, 1, 100, 2, ${T0 + MIN}, 1, 0, 0, 0, NULL, 500, 0, 'server', NULL, NULL, 1, NULL, 900, NULL, NULL, NULL,
-        0, 0, 0, 0, 0, NULL, NULL, NULL, 2, 0, NULL, 0, NULL, 0);`);
+        0, 0, 0, 0, 0, NULL, NULL, NULL, 2, 0, NULL, 0, NULL, 0);
+      WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+      INSERT INTO calls SELECT i, 1, i * 100, i, ${T0 + 2 * HOUR} + i, 1, 0, 0, 0, NULL, 200, 1, NULL, NULL, NULL, 0, NULL, 100, NULL,
+        NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 2, 0, NULL, 0, NULL, 0 FROM n;`);
     fs.writeFileSync(file, v1.export());
     v1.close();
     const s = await open({ file });
     assert.strictEqual(s.one("SELECT value FROM meta WHERE key = 'schema_version'")[0], String(SCHEMA_VERSION));
-    const back = s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(rowToRecord);
+    // the pages of the dropped version 1 table (2,000 rows, more pages than the new indexes take) were given back
+    assert.deepStrictEqual(s.one(`PRAGMA ${STORE_SCHEMA}.freelist_count`), [0]);
+    const back = s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} WHERE c.id <= 2 ORDER BY c.id`).map(rowToRecord);
     assert.deepStrictEqual(back.map(r => [r.ts, r.endpoint, r.method, r.status_code, r.success, r.request_id, r.latency_ms, r.cost_usd, r.cost_source, r.price_version, r.retry_count]), [
       [T0, '/chat', 'POST', 200, true, 'r1', 250, 0.25, 'computed', 'genai-prices 0.1.8', 0],
       [T0 + MIN, '/chat', null, 500, false, null, 900, null, 'unpriced', null, 1],
     ]);
     // an insert after the migration may leave the defaulted columns out
     s.insert(s.sourceId('a.jsonl'), [rec(T0 + 2 * MIN, '/chat', { latency_ms: 50 })]);
-    assert.deepStrictEqual(s.one('SELECT count(*), sum(retry_count), sum(batch) FROM calls'), [3, 1, 0]);
+    // 2 + 1,998 version 1 rows + 1 new one
+    assert.deepStrictEqual(s.one('SELECT count(*), sum(retry_count), sum(batch) FROM calls'), [2001, 1, 0]);
     s.close();
     // a store that is already current is left alone by migrate
     const cur = new SQL.Database();

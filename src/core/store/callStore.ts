@@ -309,6 +309,11 @@ export class CallStore {
     return id;
   }
 
+  /** The sql.js module that made db (export reads pages through its C API, see export/callReader.ts). */
+  get sqlJs(): SqlJsStatic {
+    return this.sql;
+  }
+
   /** The current data generation (changes with every insert, delete, re-price or retention run). */
   get generation(): number {
     return this.gen;

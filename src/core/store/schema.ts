@@ -93,12 +93,15 @@ export function migrate(db: Database): boolean {
     db.exec(SCHEMA_SQL);
     v = SCHEMA_VERSION;
   }
+  const from = v;
   while (v < SCHEMA_VERSION) {
     const step = MIGRATIONS[v];
     if (!step) return false;
     step(db);
     v++;
   }
+  // a migration that rebuilt a table leaves its old pages free in the file: give them back once
+  if (from > 0 && from < SCHEMA_VERSION) db.exec('VACUUM');
   db.run("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(SCHEMA_VERSION)]);
   db.exec(tsIndexSql('main'));
   return true;
