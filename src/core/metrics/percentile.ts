@@ -32,6 +32,27 @@ export function selectKth(a: Float64Array, k: number, lo = 0, hi = a.length - 1)
   return a[k];
 }
 
+/**
+ * Percentile answers remembered while a distribution's count stays the same (values are only ever added):
+ * a distribution kept across refreshes (pieceCache.ts) is asked for the same percentiles each time.
+ */
+class QuantileMemo {
+  private known: Map<number, number | null> | undefined;
+  private at = 0;
+  get(count: number, p: number, select: (p: number) => number | null): number | null {
+    if (this.known && this.at === count) {
+      const v = this.known.get(p);
+      if (v !== undefined) return v;
+    } else {
+      this.known = new Map();
+      this.at = count;
+    }
+    const v = select(p);
+    this.known.set(p, v);
+    return v;
+  }
+}
+
 /** A latency distribution: exact (all values) or a log-bucket histogram (approximate). */
 export interface LatencyDist {
   readonly n: number;
@@ -74,19 +95,9 @@ export class ExactDist implements LatencyDist {
   }
   get n(): number { return this.count; }
   quantile(p: number): number | null {
-    // Answers are remembered while no value is added (values only ever grow the count): a distribution
-    // kept across refreshes (pieceCache.ts) is asked for the same percentiles each time.
-    if (this.known && this.knownAt === this.count) {
-      const v = this.known.get(p);
-      if (v !== undefined) return v;
-    } else this.known = undefined;
-    const v = this.select(p);
-    (this.known ??= new Map()).set(p, v);
-    this.knownAt = this.count;
-    return v;
+    return this.memo.get(this.count, p, q => this.select(q));
   }
-  private known: Map<number, number | null> | undefined;
-  private knownAt = 0;
+  private readonly memo = new QuantileMemo();
   private select(p: number): number | null {
     const n = this.count;
     if (n === 0) return null;
@@ -150,18 +161,9 @@ export class HistDist implements LatencyDist {
   }
   get n(): number { return this.total; }
   quantile(p: number): number | null {
-    // remembered while nothing is added, as ExactDist does
-    if (this.known && this.knownAt === this.total) {
-      const v = this.known.get(p);
-      if (v !== undefined) return v;
-    } else this.known = undefined;
-    const v = this.select(p);
-    (this.known ??= new Map()).set(p, v);
-    this.knownAt = this.total;
-    return v;
+    return this.memo.get(this.total, p, q => this.select(q));
   }
-  private known: Map<number, number | null> | undefined;
-  private knownAt = 0;
+  private readonly memo = new QuantileMemo();
   private select(p: number): number | null {
     if (this.total === 0) return null;
     const rank = Math.min(this.total, Math.max(1, Math.ceil((p / 100) * this.total)));
