@@ -120,8 +120,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
       await engine.persist();
     } catch (e) {
       dirty = true;
-      output.warn(`Saving the store failed: ${e instanceof Error ? e.message : String(e)}`);
+      warnQuietly(`Saving the store failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  };
+  // at shutdown the output channel may be gone before a save fails: that must not hide the failure's cause in a second error
+  const warnQuietly = (m: string): void => {
+    try { output.warn(m); } catch { console.warn(`API Monitor: ${m}`); }
   };
   const persistTimer = setInterval(() => void persist(), PERSIST_EVERY_MS);
   context.subscriptions.push({ dispose: () => clearInterval(persistTimer) });
@@ -279,7 +283,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
 
   // ---- shutdown: persist the store last ----
   deactivateHook = async (): Promise<void> => {
-    await persist();
+    if (!dirty || !storeFile) return;
+    // the bytes are taken synchronously, before VS Code can dispose the engine (a save that yields was cut short)
+    try {
+      if (await engine.persistNow()) dirty = false;
+    } catch (e) {
+      warnQuietly(`Saving the store at shutdown failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
   context.subscriptions.push({ dispose: () => engine.dispose() });
 

@@ -41,6 +41,8 @@ export class MonitorEngine implements MonitorEngineApi {
   private readonly ctx: QueryContext;
   private pricer: RecordPricer | undefined;
   private ingesting: Promise<unknown> = Promise.resolve();
+  /** ingests under way (see persistNow) */
+  private running = 0;
   private disposed = false;
 
   private constructor(readonly store: CallStore, private readonly opts: EngineOptions, private readonly readerFactory: ReaderFactory) {
@@ -74,6 +76,15 @@ export class MonitorEngine implements MonitorEngineApi {
   }
 
   private async ingestNow(paths: string[], o: { signal?: AbortSignal; onProgress?: (p: IngestProgress) => void }): Promise<IngestResult> {
+    this.running++;
+    try {
+      return await this.ingestNowUnsafe(paths, o);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async ingestNowUnsafe(paths: string[], o: { signal?: AbortSignal; onProgress?: (p: IngestProgress) => void }): Promise<IngestResult> {
     const t0 = Date.now();
     const result: IngestResult = { files: 0, records: 0, skipped: 0, ms: 0 };
     if (o.signal?.aborted) return result;
@@ -285,6 +296,16 @@ export class MonitorEngine implements MonitorEngineApi {
   async persist(): Promise<void> {
     await this.ingesting;
     await this.store.persist();
+  }
+
+  /**
+   * The save at shutdown: the store's bytes are taken before this returns (no yield in which the host
+   * could dispose the engine), then written. While an ingest is running nothing is saved (false): its rows
+   * and checkpoints are only consistent at its end, and the last saved store re-reads those lines next time.
+   */
+  persistNow(): Promise<boolean> {
+    if (this.disposed || this.running > 0) return Promise.resolve(false);
+    return this.store.persistNow().then(() => true);
   }
 
   dispose(): void {

@@ -57,6 +57,35 @@ describe('MonitorEngine', function () {
     e2.dispose();
   });
 
+  it('the save at shutdown takes its bytes at once (the engine may be disposed right after) and saves nothing mid-ingest', async () => {
+    const log = path.join(dir, 'calls.jsonl');
+    fs.writeFileSync(log, line(0) + line(1) + line(2));
+    const storeFile = path.join(dir, 'db.sqlite');
+    const e1 = await create({ storeFile });
+    await e1.ingestFiles([log]);
+    const saving = e1.persistNow();
+    e1.dispose(); // as VS Code disposes the extension's subscriptions while deactivate() awaits
+    assert.strictEqual(await saving, true);
+    const e2 = await create({ storeFile });
+    // 3 calls, and the checkpoint: nothing is read again
+    assert.strictEqual(e2.window(RANGE).calls, 3);
+    assert.strictEqual((await e2.ingestFiles([log])).records, 0);
+    // during an ingest (a reader that waits), nothing is saved: rows and checkpoints match only at its end
+    let release!: () => void;
+    const gate = new Promise<void>(r => { release = r; });
+    fs.appendFileSync(log, line(3));
+    const slow: ReaderFactory = () => ({ readNew: async (): Promise<unknown> => { await gate; return []; }, checkpoints: () => [] });
+    const e3 = await create({ storeFile }, slow);
+    const ingest = e3.ingestFiles([log]);
+    await new Promise(r => setImmediate(r));
+    assert.strictEqual(await e3.persistNow(), false);
+    release();
+    await ingest;
+    assert.strictEqual(await e3.persistNow(), true);
+    e2.dispose();
+    e3.dispose();
+  });
+
   it('an unreadable path is reported once in its source stats, not once per ingest', async () => {
     const e = await create();
     const notAFile = path.join(dir, 'folder.jsonl');

@@ -914,6 +914,13 @@ export class CallStore {
     return out;
   }
 
+  /** Writes the store to its file, its bytes taken at once (before the first await): for a save at shutdown. */
+  async persistNow(): Promise<void> {
+    if (!this.opts.file) return;
+    const bytes = this.export();
+    await writeFileAtomic(this.opts.file, bytes);
+  }
+
   /**
    * Writes the store to its file atomically. The pages are copied out in slices with a yield between
    * them, so a 1M-call store does not block the extension host for the whole copy.
