@@ -4,6 +4,7 @@
 // while a new line still reaches every view well within a second.
 import * as vscode from 'vscode';
 import * as path from 'path';
+import * as fs from 'fs';
 import type { IngestProgress, IngestResult, MonitorEngineApi } from '../core/engine';
 import { globToRegExp, matchesAny } from '../core/ingest/discovery';
 import type { ApiMonitorConfig } from './config';
@@ -17,6 +18,8 @@ export const CHANGE_DEBOUNCE_MS = 150;
 /** a rescan (new file created, settings changed) waits a little longer: findFiles is not free */
 const RESCAN_DEBOUNCE_MS = 400;
 const MAX_FILES = 2000;
+/** A read of more unread bytes than this (a large file added mid-session) shows the cancellable progress notification. */
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 export interface IngestEvent {
   result: IngestResult;
@@ -92,17 +95,7 @@ export class LogWatcher extends Disposable {
   async start(): Promise<void> {
     await this._rescan(false);
     const run = async (signal: AbortSignal, report: (p: IngestProgress) => void): Promise<void> => {
-      // cancelled by the user (the notification) or by disposal (the window closes)
-      const both = new AbortController();
-      const abort = (): void => both.abort();
-      for (const s of [signal, this._abort.signal]) {
-        if (s.aborted) {
-          both.abort();
-        } else {
-          s.addEventListener('abort', abort, { once: true });
-        }
-      }
-      await this._ingest(this.files(), true, both.signal, report);
+      await this._ingest(this.files(), true, this._linked(signal), report);
     };
     // the cold ingest counts as the ingest in flight: appends seen meanwhile wait for it
     this._running = (async (): Promise<void> => {
@@ -306,7 +299,17 @@ export class LogWatcher extends Disposable {
     }
     const paths = [...this._pending];
     this._pending.clear();
-    this._running = this._ingest(paths, false, this._abort.signal, () => undefined).finally(() => {
+    // A large read (a big file added or found mid-session) gets the cold ingest's cancellable progress
+    // notification; a cancel pauses reading until Refresh Now, as it does at start-up.
+    // (_running is set before the size check awaits, so no other drain starts in between)
+    const withProgress = this.deps.withProgress;
+    this._running = (async (): Promise<void> => {
+      if (withProgress && (await this._unreadBytes(paths)) >= PROGRESS_MIN_BYTES) {
+        await withProgress((signal, report) => this._ingest(paths, false, this._linked(signal), report, true));
+      } else {
+        await this._ingest(paths, false, this._abort.signal, () => undefined);
+      }
+    })().finally(() => {
       this._running = undefined;
     });
     await this._running;
@@ -315,13 +318,45 @@ export class LogWatcher extends Disposable {
     }
   }
 
-  private async _ingest(paths: string[], initial: boolean, signal: AbortSignal, report: (p: IngestProgress) => void): Promise<void> {
+  /** Aborted when signal is (the user cancels the notification) or when this watcher is disposed (the window closes). */
+  private _linked(signal: AbortSignal): AbortSignal {
+    const both = new AbortController();
+    const abort = (): void => both.abort();
+    for (const s of [signal, this._abort.signal]) {
+      if (s.aborted) {
+        both.abort();
+      } else {
+        s.addEventListener('abort', abort, { once: true });
+      }
+    }
+    return both.signal;
+  }
+
+  /** Bytes of these files not read yet (size minus what the store has read of each; a shrunk file counts whole). */
+  private async _unreadBytes(paths: string[]): Promise<number> {
+    const read = new Map(this.deps.engine.sources().map(s => [s.path, s.bytesRead]));
+    let total = 0;
+    for (const p of paths) {
+      try {
+        const size = (await fs.promises.stat(p)).size;
+        const done = read.get(p) ?? 0;
+        total += size >= done ? size - done : size;
+      } catch {
+        // gone: nothing to read
+      }
+    }
+    return total;
+  }
+
+  /** cancellable: read under the progress notification, so a cancel pauses automatic reads */
+  private async _ingest(paths: string[], initial: boolean, signal: AbortSignal, report: (p: IngestProgress) => void,
+    cancellable = initial): Promise<void> {
     if (!paths.length && !initial) {
       return;
     }
     try {
       const result = await this.deps.engine.ingestFiles(paths, { signal, onProgress: report });
-      if (signal.aborted && initial) {
+      if (signal.aborted && cancellable) {
         // the engine stops at a batch boundary and returns what it stored
         this._paused = true;
         this.deps.output.info('Reading the logs was cancelled; what was read so far is kept. Refresh Now reads the rest.');
@@ -334,7 +369,7 @@ export class LogWatcher extends Disposable {
       }
     } catch (e) {
       if (signal.aborted) {
-        if (initial) {
+        if (cancellable) {
           this._paused = true;
         }
         this.deps.output.info('Reading the logs was cancelled; what was read so far is kept. Refresh Now reads the rest.');
