@@ -192,7 +192,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     vscode.window.createTreeView(VIEWS.sources, { treeDataProvider: sources }),
     vscode.window.createTreeView(VIEWS.alerts, { treeDataProvider: alertsTree }));
 
-  const statusBar = new StatusBar({ engine, config, timeZone, alerts, onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange });
+  const statusBar = new StatusBar({
+    engine, config, timeZone, alerts, onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange,
+    loading: () => !coldIngestDone,
+  });
   context.subscriptions.push(statusBar);
 
   const setHasSources = (): void => {
@@ -309,6 +312,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     coldIngestDone = true;
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.ingesting, false);
     setHasSources();
+    statusBar.update();
   });
 
   const providers: Record<ViewId, vscode.TreeDataProvider<unknown>> = {

@@ -1,5 +1,6 @@
 // Display formatting of the dashboard. Pure (no DOM), so it is unit-tested in plain Node.
 // "No data" (null) always reads as an em dash or "no data", never 0 % or NaN.
+import { formatMs } from '../src/shared/text';
 
 export const NO_DATA = '—';
 
@@ -31,12 +32,8 @@ export function formatPercent(r: number | null | undefined, digits = 1): string 
   return `${(r * 100).toFixed(digits)} %`;
 }
 
-export function formatMs(ms: number | null | undefined): string {
-  if (!isNum(ms)) return NO_DATA;
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.round(ms)} ms`;
-}
+/** one latency format for the dashboard, the sidebar and the status bar */
+export { formatMs };
 
 export function formatCount(n: number | null | undefined): string {
   if (!isNum(n)) return NO_DATA;

@@ -15,13 +15,8 @@ export function formatRatio(r: number | null, digits = 1): string {
   return r === null || !Number.isFinite(r) ? NO_DATA : `${(r * 100).toFixed(digits)} %`;
 }
 
-/** 840 → "840 ms", 12345 → "12.3 s". */
-export function formatMs(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) {
-    return NO_DATA;
-  }
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
+/** 840 → "840 ms", 9218 → "9.22 s", 12345 → "12.3 s": the dashboard's format (src/shared/text.ts). */
+export { formatMs } from '../shared/text';
 
 /** $3.12; a positive amount too small to show reads "<$0.01", never "$0.00" (H3's formatter, one rounding rule everywhere). */
 export function formatUsd(usd: number | null): string {

@@ -17,6 +17,8 @@ export interface StatusBarDeps {
   alerts: Pick<HostAlerts, 'firing' | 'onDidChange'>;
   onDidIngest: vscode.Event<unknown>;
   onDidChangeConfig: vscode.Event<{ config: ApiMonitorConfig; affects(keys: readonly SettingKey[]): boolean }>;
+  /** true while the session's first read of the logs runs (today's figures are still growing) */
+  loading?: () => boolean;
   now?: () => number;
 }
 
@@ -38,9 +40,15 @@ export function computeStatusTexts(deps: Omit<StatusBarDeps, 'onDidIngest' | 'on
   const today = deps.engine.window({ from: dayStart, to: now + 1 });
   const priced = today.calls - today.unpricedCalls;
   const costToday = today.calls === 0 ? 0 : priced > 0 ? today.costUsd : null;
-  let cost = `$(pulse) ${costToday === null ? NO_DATA : formatUsd(costToday)} today`;
+  const loading = deps.loading?.() ?? false;
+  // while the first read runs, "$0.00 today" would be a number that is not true yet
+  let cost = loading && today.calls === 0 ? '$(sync~spin) reading logs…'
+    : `${loading ? '$(sync~spin)' : '$(pulse)'} ${costToday === null ? NO_DATA : formatUsd(costToday)} today`;
   const lines = [`**API Monitor: today** (since 00:00, ${tz})`, ''];
-  if (cfg.budget) {
+  if (loading) {
+    lines.push('Still reading the logs: these figures grow until the first read finishes.', '');
+  }
+  if (cfg.budget && !(loading && today.calls === 0)) {
     const periodStart = startOfPeriod(now, tz, cfg.budget.period);
     const spent = cfg.budget.period === 'day' ? today.costUsd : deps.engine.window({ from: periodStart, to: now + 1 }).costUsd;
     const share = spent / cfg.budget.amount;
@@ -124,7 +132,7 @@ export class StatusBar extends Disposable {
     this._last = t;
     this._cost.text = t.cost;
     // screen readers would read "$(pulse)" literally
-    this._cost.accessibilityInformation = { label: `API Monitor: ${t.cost.replace(/^\$\(pulse\)\s*/, '').replace(/·/g, ',')}`, role: 'button' };
+    this._cost.accessibilityInformation = { label: `API Monitor: ${t.cost.replace(/^\$\([\w~-]+\)\s*/, '').replace(/·/g, ',')}`, role: 'button' };
     const md = new vscode.MarkdownString(t.costTooltip);
     md.isTrusted = false;
     this._cost.tooltip = md;

@@ -26,3 +26,11 @@ export function ordinal(n: number): string {
   const suffix = mod100 >= 11 && mod100 <= 13 ? 'th' : mod10 === 1 ? 'st' : mod10 === 2 ? 'nd' : mod10 === 3 ? 'rd' : 'th';
   return `${formatInt(i)}${suffix}`;
 }
+
+/** A latency as every surface shows it: 842.4 → "842 ms", 1234 → "1.23 s", 12345 → "12.3 s"; no data → "—". */
+export function formatMs(ms: number | null | undefined): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.round(ms)} ms`;
+}

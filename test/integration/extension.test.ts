@@ -114,7 +114,7 @@ describe('API Monitor in the VS Code extension host', function () {
     assert.deepStrictEqual(items.map(i => [i.label, i.description]), [
       // 5 calls, 4 ok = 80.0 %; p95 = rank ceil(0.95*5)=5 of [100,200,300,400,1000] = 1000 ms;
       // 3 x $0.20 + $2.00 = $2.60, the failed call has no usage: 1 unpriced
-      ['/v1/chat', '5 calls · 80.0 % · p95 1000 ms · $2.60 + 1 unpriced'],
+      ['/v1/chat', '5 calls · 80.0 % · p95 1.00 s · $2.60 + 1 unpriced'],
       // 4 calls, all ok; p95 = rank ceil(3.8)=4 of [50,60,70,80] = 80 ms; $0.01 + $0.01 + $0.05 (logged) = $0.07;
       // mystery-model is unknown: 1 unpriced
       ['/v1/embeddings', '4 calls · 100.0 % · p95 80 ms · $0.07 + 1 unpriced'],
@@ -128,7 +128,7 @@ describe('API Monitor in the VS Code extension host', function () {
     const byModel = chat.children!.find(c => c.label === 'By model')!.children!;
     assert.deepStrictEqual(byModel.map(i => [i.label, i.description]), [
       // 2 calls, 1 ok = 50.0 %; p95 rank ceil(1.9)=2 of [400,1000] = 1000 ms; $2.00, 1 unpriced
-      ['fixture-large', '2 calls · 50.0 % · p95 1000 ms · $2.00 + 1 unpriced'],
+      ['fixture-large', '2 calls · 50.0 % · p95 1.00 s · $2.00 + 1 unpriced'],
       // 3 calls; p95 rank ceil(2.85)=3 of [100,200,300] = 300 ms; 3 x $0.20 = $0.60
       ['fixture-small', '3 calls · 100.0 % · p95 300 ms · $0.60'],
     ]);
@@ -163,7 +163,7 @@ describe('API Monitor in the VS Code extension host', function () {
     fs.appendFileSync(logFile, line({ ts: new Date(Date.now() - 5000).toISOString(), endpoint: '/v1/chat', function_name: 'chat_completion',
       model: 'fixture-small', input_tokens: 100_000, output_tokens: 50_000, latency_ms: 150, status_code: 200 }));
     // 6 calls, 5 ok = 83.3 %; p95 rank ceil(5.7)=6 of [100,150,200,300,400,1000] = 1000 ms; $2.60 + $0.20 = $2.80
-    const want = '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced';
+    const want = '6 calls · 83.3 % · p95 1.00 s · $2.80 + 1 unpriced';
     await waitFor(`/v1/chat to read "${want}"`, async () =>
       (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v1/chat')?.description === want, 5000);
     // today: $2.67 + $0.20 = $2.87 → 28.7 % of $10 → 29 %
@@ -336,7 +336,7 @@ describe('API Monitor in the VS Code extension host', function () {
       await waitFor('calls.jsonl read again', async () =>
         (await api.treeItems('apiMonitor.sources')).find(i => i.label === 'calls.jsonl')?.description?.startsWith('jsonl · 14 records · 2 skipped · read '), 10_000);
       const chat = (await api.treeItems('apiMonitor.endpoints')).find(i => i.label === '/v1/chat');
-      assert.strictEqual(chat?.description, '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced');
+      assert.strictEqual(chat?.description, '6 calls · 83.3 % · p95 1.00 s · $2.80 + 1 unpriced');
     });
   });
   describe('a large export (many chunks through the file stream)', () => {
@@ -369,10 +369,10 @@ describe('API Monitor in the VS Code extension host', function () {
       const file = path.join(ws, '.vscode', 'api-monitor-prices.json');
       fs.writeFileSync(file, JSON.stringify({ 'fixture-small': { input: 2, output: 4 } }));
       // fixture-small: 0.2 + 0.2 = $0.40 per call; /v1/chat: 4 x $0.40 + $2.00 = $3.60
-      await waitFor('/v1/chat at $3.60', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $3.60 + 1 unpriced', 10_000);
+      await waitFor('/v1/chat at $3.60', async () => (await chat()) === '6 calls · 83.3 % · p95 1.00 s · $3.60 + 1 unpriced', 10_000);
       fs.rmSync(file);
       // back to the settings' prices: 4 x $0.20 + $2.00 = $2.80
-      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced', 10_000);
+      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1.00 s · $2.80 + 1 unpriced', 10_000);
     });
 
     it('re-prices the stored calls when apiMonitor.pricing.overrides changes', async () => {
@@ -382,11 +382,11 @@ describe('API Monitor in the VS Code extension host', function () {
         vscode.ConfigurationTarget.Workspace);
       try {
         // fixture-large: 2.0 + 2.0 = $4.00; /v1/chat: 4 x $0.20 + $4.00 = $4.80
-        await waitFor('/v1/chat at $4.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $4.80 + 1 unpriced', 10_000);
+        await waitFor('/v1/chat at $4.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1.00 s · $4.80 + 1 unpriced', 10_000);
       } finally {
         await cfg.update('pricing.overrides', before, vscode.ConfigurationTarget.Workspace);
       }
-      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1000 ms · $2.80 + 1 unpriced', 10_000);
+      await waitFor('/v1/chat back at $2.80', async () => (await chat()) === '6 calls · 83.3 % · p95 1.00 s · $2.80 + 1 unpriced', 10_000);
     });
   });
   describe('the example workspace written for an installed extension', () => {

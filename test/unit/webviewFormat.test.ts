@@ -25,6 +25,8 @@ describe('webview format', () => {
     assert.strictEqual(formatMs(null), '—');
     assert.strictEqual(formatMs(842.4), '842 ms');
     assert.strictEqual(formatMs(1234), '1.23 s');
+    // the sidebar showed "9218 ms" where the dashboard showed seconds: one format now, 9218 / 1000 = 9.218 → "9.22 s"
+    assert.strictEqual(formatMs(9218), '9.22 s');
     assert.strictEqual(formatRate(2.5), '2.50/min');
     assert.strictEqual(formatValue(null, 'usdPerHour'), '—');
     assert.strictEqual(formatValue(3, 'usdPerHour'), '$3.00/h');
