@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { cachedStartOfDay } from '../../src/host/dashboard/pricingAdapter';
+import { cachedStartOfDay, projectionView, type CostEngine } from '../../src/host/dashboard/pricingAdapter';
 import { startOfDay, zoneOffsetMs } from '../../src/host/dashboard/assemble';
 
 const Z = (iso: string): number => Date.parse(iso);
@@ -36,5 +36,19 @@ describe('dashboard pricing: remembered local day starts', () => {
       assert.strictEqual(zoneOffsetMs(Z('2026-03-09T12:00:00Z'), 'Asia/Kolkata'), 5.5 * H);
       assert.strictEqual(zoneOffsetMs(Z('2026-03-09T12:00:00Z'), 'Not/A_Zone'), 0);
     }
+  });
+});
+
+describe('dashboard pricing: budget run-out time', () => {
+  it('is given to the minute in the display zone', () => {
+    // day budget $10 in UTC, now 2025-03-04 10:00:30Z; the fake engine answers $6 for any range:
+    // spent today $6, last 3 h $6 → $2/h; ($10 - $6) / $2 = 2 h → 12:00:30Z, shown without the seconds
+    const now = Z('2025-03-04T10:00:30Z');
+    const engine = {
+      dailyCost: () => [],
+      costSummary: () => ({ costUsd: 6 }),
+    } as unknown as CostEngine;
+    const v = projectionView({ engine, pricer: () => null, budget: () => ({ amount: 10, period: 'day' }), timeZone: () => 'UTC' }, now);
+    assert.strictEqual(v?.status, 'runs out around Mar 4, 12:00 PM');
   });
 });

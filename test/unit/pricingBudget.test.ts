@@ -173,6 +173,8 @@ describe('pricing: projections', () => {
     // so far 10 x 4 + 2 = 42; rest of today 2; Dec 21..31 = 11 x 4 = 44; total 88
     const p = projectSpend({ days: days('America/New_York', 2024, 12, 10, new Array(10).fill(4)), todayCost: 2, now: Z('2024-12-20T17:00:00Z'), timeZone: 'America/New_York' });
     assert.strictEqual(p.periodEnd, Z('2025-01-01T05:00:00Z'));
+    // the text names the period's last local day (the end is the next period's start, midnight in New York)
+    assert.ok(p.method.includes('; month of 31 days through Dec 31, 2024;'), p.method);
     close(p.periodSoFar, 42);
     close(p.periodTotal, 88);
   });

@@ -195,7 +195,7 @@ export function projectSpend(input: ProjectionInput, period: ProjectionPeriod = 
     for (const seg of plan.segments.slice(1, 31)) next30 += seg.expected;
   }
   const days = Math.round((end - start) / DAY_MS);
-  const method = `${plan.method}; ${period} of ${days} day${days > 1 ? 's' : ''} ending ${new Date(end).toISOString()}; next 30 days counted from tomorrow`;
+  const method = `${plan.method}; ${period} of ${days} day${days > 1 ? 's' : ''} through ${dayLabel(localDate(end - 1, tz))}; next 30 days counted from tomorrow`;
   return {
     periodTotal, periodStart: start, periodEnd: end, periodSoFar: soFar, next30Days: next30, dailyRate: plan.dailyRate,
     weekdayFactors: plan.weekdayFactors, confidence: plan.confidence, method, note: plan.note,
@@ -205,4 +205,11 @@ export function projectSpend(input: ProjectionInput, period: ProjectionPeriod = 
 /** Exported for tests and the budget: local weekday of a day start. */
 export function weekdayOf(ts: number, tz: string): number {
   return weekday(localDate(ts, tz));
+}
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Dec 31, 2026": a local date as the projection's text shows it (the period's last day, not its exclusive end). */
+export function dayLabel(d: { y: number; m: number; d: number }): string {
+  return `${MONTH_NAMES[d.m - 1]} ${d.d}, ${d.y}`;
 }

@@ -80,7 +80,9 @@ export function projectionView(d: PricingDeps, now: number): ProjectionView | nu
   const recentHourlyRate = cost(now - 3 * 3_600_000, now) / 3;
   const s = budgetStatus({ budget, now, timeZone: tz, spentInPeriod: spent, recentHourlyRate, days, todayCost });
   const status = s.exhausted ? 'budget exhausted'
-    : s.runsOutAt !== null ? `runs out around ${new Date(s.runsOutAt).toLocaleString('en-US', { timeZone: tz || undefined })}`
+    // to the minute: a forecast given to the second claims a precision it does not have
+    : s.runsOutAt !== null ? `runs out around ${new Date(s.runsOutAt).toLocaleString('en-US', {
+      timeZone: tz || undefined, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })}`
       : s.levelsCrossed.length ? `passed ${s.levelsCrossed[s.levelsCrossed.length - 1]} % of the budget` : 'within budget';
   return {
     budgetUsd: s.amount, period: s.period, spentUsd: s.spent, projectedUsd: s.projectedAtEnd,
