@@ -4,8 +4,8 @@ import * as path from 'path';
 import type { SqlJsStatic } from 'sql.js';
 import { MonitorEngine } from '../../src/core/monitorEngine';
 import { emptyRecord, CallRecord, OriginRecord } from '../../src/core/model';
-import { cApiOf, pageSql, readCalls, StatementPointers } from '../../src/core/export/callReader';
-import { loadSqlJs } from '../../src/core/store/sqlJs';
+import { pageSql, readCalls } from '../../src/core/export/callReader';
+import { cApiOf, loadSqlJs, StatementPointers } from '../../src/core/store/sqlJs';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
 const T0 = Date.UTC(2026, 0, 10, 12); // 1768046400000

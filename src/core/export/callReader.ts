@@ -4,25 +4,12 @@
 // (bench/FINDINGS.md #1). Here each page is stepped through sql.js's C API (one wasm call per cell,
 // none for a NULL after its type), and dimension ids are mapped to names from the store's own maps.
 // When that API cannot be found (another sql.js build), the same query is read with Statement.get().
-import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { SqlJsStatic, SqlValue } from 'sql.js';
 import type { CallRecord, CostSource, QueryFilter } from '../model';
 import type { CallStore, DimKind } from '../store/callStore';
 import { compileFilter } from '../metrics/aggregate';
+import { cApiOf, SQLITE_DONE, SQLITE_ROW, SqlJsCApi, StatementPointers, stepError, T_FLOAT, T_INTEGER, T_NULL, T_TEXT } from '../store/sqlJs';
 
-/** The parts of sql.js's C API that its typings leave out (exported by sql.js 1.17's build). */
-interface SqlJsCApi {
-  Database: unknown;
-  _sqlite3_step(stmt: number): number;
-  _sqlite3_sql(stmt: number): number;
-  _sqlite3_errmsg(db: number): number;
-  _sqlite3_column_type(stmt: number, col: number): number;
-  _sqlite3_column_double(stmt: number, col: number): number;
-  _sqlite3_column_text(stmt: number, col: number): number;
-  UTF8ToString(ptr: number): string;
-}
-
-const SQLITE_ROW = 100, SQLITE_DONE = 101;
-const T_INTEGER = 1, T_FLOAT = 2, T_TEXT = 3, T_NULL = 5;
 const COST_SOURCES: readonly CostSource[] = ['logged', 'computed', 'unpriced'];
 
 /** Rows per page: each page is a fresh statement (none is held across a yield: dispose() or a persist may free it). */
@@ -82,40 +69,6 @@ export function decodeValues(r: SqlValue[], endpoint: string, fn: string | null,
 /** Thrown inside a row read when a cell has a type the fast path does not decode; the row is re-read with get(). */
 class OddCell extends Error {}
 
-/**
- * The C API of the sql.js module that owns db, or null: the module must be the one db was made by
- * (its Database class), and must export every function used here.
- */
-export function cApiOf(sql: SqlJsStatic | undefined, db: Database): SqlJsCApi | null {
-  const api = sql as unknown as Partial<SqlJsCApi> | undefined;
-  if (!api || api.Database !== (db as unknown as { constructor: unknown }).constructor) return null;
-  const fns: (keyof SqlJsCApi)[] = ['_sqlite3_step', '_sqlite3_sql', '_sqlite3_errmsg', '_sqlite3_column_type', '_sqlite3_column_double',
-    '_sqlite3_column_text', 'UTF8ToString'];
-  return fns.every(f => typeof api[f] === 'function') ? api as SqlJsCApi : null;
-}
-
-/**
- * A Statement's C pointer is a minified property: the numeric one whose sqlite3_sql() is the
- * statement's SQL text. The property name found is remembered and checked again on each statement.
- */
-export class StatementPointers {
-  private key: string | null = null;
-  constructor(private readonly api: SqlJsCApi) {}
-  of(st: Statement, sql: string): number {
-    const o = st as unknown as Record<string, unknown>;
-    if (this.key !== null && this.matches(o[this.key], sql)) return o[this.key] as number;
-    for (const k of Object.keys(o)) {
-      if (this.matches(o[k], sql)) { this.key = k; return o[k] as number; }
-    }
-    return 0;
-  }
-  private matches(v: unknown, sql: string): boolean {
-    // statements live in the wasm heap, far above the first page; small numbers are counters
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1024) return false;
-    try { return this.api.UTF8ToString(this.api._sqlite3_sql(v)) === sql; } catch { return false; }
-  }
-}
-
 export interface ReadCallsOptions {
   /** the sql.js module of the store's database (its C API reads pages); undefined = Statement.get() */
   sqlJs?: SqlJsStatic | undefined;
@@ -153,7 +106,7 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
         for (;;) {
           const rc = step(p);
           if (rc !== SQLITE_ROW) {
-            if (rc !== SQLITE_DONE) throw new Error(errorMessage(api, store.db, rc));
+            if (rc !== SQLITE_DONE) throw new Error(stepError(api, store.db, rc));
             break;
           }
           stepped++;
@@ -188,12 +141,6 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
     for (const r of page) yield r;
     if (stepped < limit) return;
   }
-}
-
-/** The connection's error text, as sql.js's own step() would throw it. */
-function errorMessage(api: SqlJsCApi, db: Database, rc: number): string {
-  const h = (db as unknown as { db?: unknown }).db;
-  return typeof h === 'number' && h !== 0 ? api.UTF8ToString(api._sqlite3_errmsg(h)) : `SQLite error ${rc}`;
 }
 
 type RowReader = (p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null) => CallRecord;

@@ -1,0 +1,88 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { SqlJsStatic } from 'sql.js';
+import { eachNumberRow, loadSqlJs } from '../../src/core/store/sqlJs';
+import { CallStore } from '../../src/core/store/callStore';
+import { emptyRecord } from '../../src/core/model';
+
+const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
+
+describe('store: numeric rows through the C API', function () {
+  this.timeout(20_000);
+  let sql: SqlJsStatic;
+  before(async () => { sql = await loadSqlJs(wasm); });
+
+  const rows = (s: SqlJsStatic | undefined, db: InstanceType<SqlJsStatic['Database']>, q: string, params: (number | string)[], n: number): number[][] => {
+    const out: number[][] = [];
+    eachNumberRow(s, db, q, params, n, r => out.push([...r]));
+    return out;
+  };
+
+  it('gives each cell as Number(get()) would, NULL and BLOB as NaN, by either path', () => {
+    const db = new sql.Database();
+    try {
+      db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, a, b REAL);
+        INSERT INTO t VALUES (1, 7, 0.25), (2, NULL, -1.5), (3, '12.5', NULL), (4, 'abc', 0), (5, x'01', 3), (6, 9007199254740993, 1e300)`);
+      const q = 'SELECT id, a, b FROM t WHERE id >= ? ORDER BY id';
+      const want = [[1, 7, 0.25], [2, NaN, -1.5], [3, 12.5, NaN], [4, NaN, 0], [5, NaN, 3], [6, 9007199254740992, 1e300]];
+      assert.deepStrictEqual(rows(sql, db, q, [1], 3), want);
+      assert.deepStrictEqual(rows(undefined, db, q, [1], 3), want, 'Statement.get() fallback');
+      assert.deepStrictEqual(rows(sql, db, q, [5], 3), want.slice(4), 'parameters are bound');
+      assert.deepStrictEqual(rows(sql, db, 'SELECT 1 WHERE 0', [], 1), []);
+      // an error raised by a step (not by prepare) is thrown with SQLite's message, and the statement freed
+      assert.throws(() => rows(sql, db, 'SELECT abs(-9223372036854775807 - 1)', [], 1), /integer overflow/);
+      assert.throws(() => rows(undefined, db, 'SELECT abs(-9223372036854775807 - 1)', [], 1), /integer overflow/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('steps through the C API when given the module that made the database', () => {
+    const db = new sql.Database();
+    const raw = sql as unknown as { _sqlite3_step: (p: number) => number };
+    const step = raw._sqlite3_step;
+    let steps = 0;
+    raw._sqlite3_step = (p: number): number => { steps++; return step(p); };
+    try {
+      assert.deepStrictEqual(rows(sql, db, 'SELECT 1, 2.5 UNION ALL SELECT 3, NULL', [], 2), [[1, 2.5], [3, NaN]]);
+      assert.strictEqual(steps, 3, 'two rows and the end');
+    } finally {
+      raw._sqlite3_step = step;
+      db.close();
+    }
+  });
+
+  it('the store reloads its hour mirrors from one scan of roll_hour: hour totals and hour x model cost as the inserts built them', async () => {
+    const T0 = Date.UTC(2026, 0, 10, 12), HOUR = 3_600_000;
+    const store = await CallStore.open({ wasmBinary: wasm, retentionDays: 30 });
+    try {
+      const recs = [
+        { ts: T0, model: 'a', cost: 0.5, ok: true }, { ts: T0 + 60_000, model: 'b', cost: 0.25, ok: false },
+        { ts: T0 + 120_000, model: 'a', cost: null, ok: true }, { ts: T0 + HOUR, model: 'b', cost: 1, ok: true },
+      ].map((r, i) => ({ ...emptyRecord(r.ts, '/x'), model: r.model, cost_usd: r.cost, cost_source: r.cost === null ? 'unpriced' as const : 'logged' as const,
+        success: r.ok, offset: i, line: i + 1, cost_estimated: false, price_version: null }));
+      store.insert(store.sourceId('f'), recs);
+      const read = (): unknown[] => {
+        const totals: unknown[] = [], models: unknown[] = [];
+        store.eachHourTotal(0, Infinity, (h, s, m) => totals.push([h - T0, s, m[0]]));
+        store.eachHourModelCost(0, Infinity, (h, m, calls, cost, unpriced) => models.push([h - T0, store.dimName('model', m), calls, cost, unpriced]));
+        return [totals, models];
+      };
+      // nothing loaded yet: both mirrors come from the tables
+      const loaded = read();
+      assert.deepStrictEqual(loaded, [
+        [[0, 0, 1], [0, 1, 2], [HOUR, 1, 1]],
+        [[0, 'a', 2, 0.5, 1], [0, 'b', 1, 0.25, 0], [HOUR, 'b', 1, 1, 0]],
+      ]);
+      // later inserts go into both mirrors
+      store.insert(store.sourceId('f'), [{ ...recs[1], offset: 9, line: 10 }]);
+      assert.deepStrictEqual(read(), [
+        [[0, 0, 2], [0, 1, 2], [HOUR, 1, 1]],
+        [[0, 'a', 2, 0.5, 1], [0, 'b', 2, 0.5, 0], [HOUR, 'b', 1, 1, 0]],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+});
