@@ -464,6 +464,27 @@ describe('store and metrics', function () {
     assert.strictEqual(windowStats(ctx, { from: start, to: now }).calls, 5);
   });
 
+  it('retention skips its check until the oldest call can have expired; an older insert brings the check back', () => {
+    const s = store.sourceId('a');
+    const start = Date.UTC(2026, 0, 1);
+    store.insert(s, [rec(start + 10 * DAY, '/a'), rec(start + 20 * DAY, '/a')]);
+    // nothing older than 30 days at day 35; at day 40 + 1 ms the call of day 10 is
+    assert.strictEqual(store.applyRetention(start + 35 * DAY), 0);
+    assert.strictEqual(store.applyRetention(start + 40 * DAY), 0);
+    // a call of day 2 stored later: due at day 32, so the next check deletes it
+    store.insert(s, [rec(start + 2 * DAY, '/a')]);
+    assert.strictEqual(store.applyRetention(start + 35 * DAY), 1);
+    assert.strictEqual(store.applyRetention(start + 40 * DAY + 1), 1);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM calls')[0]), 1);
+    // day rollups are kept 400 days: the one of day 2 goes after day 402
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day WHERE t = ?', [start + 2 * DAY])[0]), 1);
+    assert.strictEqual(store.applyRetention(start + 402 * DAY), 1);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day WHERE t = ?', [start + 2 * DAY])[0]), 1);
+    assert.strictEqual(store.applyRetention(start + 402 * DAY + 1), 0);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day WHERE t = ?', [start + 2 * DAY])[0]), 0);
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day')[0]), 2);
+  });
+
   it('persists atomically and reopens with the same figures; a corrupt file is rebuilt', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
     const file = path.join(dir, 'store.sqlite');

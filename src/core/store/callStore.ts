@@ -176,10 +176,17 @@ export class CallStore {
   private gen = 0;
   private memoGen = -1;
   private memoMap = new Map<string, unknown>();
+  /**
+   * Before this time applyRetention has nothing to delete: no stored call is older than retentionDays
+   * and no day rollup older than the rollup retention (-Infinity: not known yet). Inserts lower it.
+   */
+  private retentionQuietUntil = -Infinity;
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
     db.exec(`${FAST_WRITES} PRAGMA temp_store=MEMORY;`);
     this.loadDims();
     for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
+    // a new store: nothing can expire until inserts say so
+    if (!this.all('SELECT 1 FROM calls LIMIT 1').length && !this.all('SELECT 1 FROM roll_day LIMIT 1').length) this.retentionQuietUntil = Infinity;
   }
 
   /**
@@ -626,6 +633,7 @@ export class CallStore {
     // the optional columns some row of the block has a non-default value in
     let mask = 0;
     let inserted = 0;
+    let minTs = Infinity;
     const recent = this.recent;
     this.gen++;
     this.db.exec('BEGIN');
@@ -634,6 +642,7 @@ export class CallStore {
         if (!Number.isFinite(r.ts) || r.ts < floor) continue;
         // whole milliseconds: ts is an INTEGER column and the key of every rollup tier
         const ts = Math.floor(r.ts);
+        if (ts < minTs) minTs = ts;
         const e = this.ensureDim('endpoint', r.endpoint || '(unknown)');
         const m = this.ensureDim('model', r.model);
         const p = this.ensureDim('provider', r.provider);
@@ -693,6 +702,7 @@ export class CallStore {
     delta.feed(this.histSink(), this.hourSink(), this.histDaySink(), this.daySink());
     delta.mergeInto(this.pending);
     this.pendingRecords += inserted;
+    if (inserted) this.retentionQuietUntil = Math.min(this.retentionQuietUntil, this.expiresAt(minTs, minTs - (((minTs % DAY_MS) + DAY_MS) % DAY_MS)));
     if (!this.pendingIntoEmpty && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
     return inserted;
@@ -866,10 +876,16 @@ export class CallStore {
    * count those old records into the rollups twice.
    */
   applyRetention(now: number): number {
+    // Runs after every ingest: most find nothing old enough, and the check itself wrote the pending rollup
+    // changes to the tables (it reads roll_day), ~5 ms per 1,000-line append at 1M calls.
+    if (now <= this.retentionQuietUntil) return 0;
     const cutoff = now - this.opts.retentionDays * DAY_MS;
-    const rollCutoff = now - Math.max(this.opts.rollupRetentionDays ?? 400, this.opts.retentionDays) * DAY_MS;
+    const rollCutoff = now - this.rollupRetentionDays() * DAY_MS;
     const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
-    if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) return 0;
+    if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) {
+      this.noteRetentionQuiet();
+      return 0;
+    }
     // the pending rollup changes go in before old rows are deleted (they may be old themselves)
     this.flushPendingRollups();
     this.db.exec('BEGIN');
@@ -884,12 +900,30 @@ export class CallStore {
       for (const t of ['roll_hour', 'roll_day', 'hist_hour', 'hist_day']) this.db.run(`DELETE FROM ${t} WHERE t < ?`, [rollCutoff]);
       this.db.exec('COMMIT');
       this.dropMirrors();
+      this.noteRetentionQuiet();
       return deleted;
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dropMirrors();
       throw e;
     }
+  }
+
+  private rollupRetentionDays(): number {
+    return Math.max(this.opts.rollupRetentionDays ?? 400, this.opts.retentionDays);
+  }
+
+  /** When a call at ts, or a day rollup of the day starting at day, becomes old enough for applyRetention to delete. */
+  private expiresAt(ts: number, day: number): number {
+    return Math.min(ts + this.opts.retentionDays * DAY_MS, day + this.rollupRetentionDays() * DAY_MS);
+  }
+
+  /** After a retention run: nothing can expire before the oldest call or day rollup left does (both found by their index). */
+  private noteRetentionQuiet(): void {
+    const v = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT min(t) FROM roll_day)');
+    const ts = v[0] === null || v[0] === undefined ? Infinity : Number(v[0]);
+    const day = v[1] === null || v[1] === undefined ? Infinity : Number(v[1]);
+    this.retentionQuietUntil = this.expiresAt(ts, day);
   }
 
   // ---- persistence ---------------------------------------------------------------------------
