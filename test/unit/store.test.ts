@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CallRecord, CostSource, emptyRecord, OriginRecord } from '../../src/core/model';
+import { CallRecord, CostSource, emptyRecord, OriginRecord, SourceStats } from '../../src/core/model';
 import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
 import { AlertHistory } from '../../src/core/alerts/history';
 import { AlertEngine } from '../../src/core/alerts/alertEngine';
@@ -483,6 +483,36 @@ describe('store and metrics', function () {
     assert.strictEqual(store.applyRetention(start + 402 * DAY + 1), 0);
     assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day WHERE t = ?', [start + 2 * DAY])[0]), 0);
     assert.strictEqual(Number(store.one('SELECT count(*) FROM roll_day')[0]), 2);
+  });
+
+  it('source states are kept in memory and written to the sources table with the rows they describe (persist, export), across renames and removals', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    const row = (s: CallStore, p: string): unknown[] => s.one('SELECT format, stats, checkpoint FROM sources WHERE path = ?', [p]);
+    const stats = (p: string, records: number): SourceStats => ({ path: p, format: 'jsonl', records, skipped: 1, zoneAssumed: 0, problems: [], lastReadAt: null, bytesRead: 10 * records });
+    const s1 = await open({ file });
+    const a = s1.sourceId('a'), b = s1.sourceId('b'), c = s1.sourceId('c');
+    assert.deepStrictEqual([s1.sourceId('a'), s1.sourceId('b')], [a, b]);
+    s1.setSourceState(a, { format: 'jsonl', stats: stats('a', 2), checkpoint: { path: 'a', offset: 20 } });
+    s1.setSourceState(b, { format: 'jsonl', stats: stats('b', 3), checkpoint: { path: 'b', offset: 30 } });
+    s1.setSourceState(c, { stats: stats('c', 4) });
+    // read back at once; the table has them only once the store is copied out
+    assert.deepStrictEqual(s1.sourceState('a'), { id: a, path: 'a', format: 'jsonl', stats: stats('a', 2), checkpoint: { path: 'a', offset: 20 } });
+    assert.deepStrictEqual(row(s1, 'a'), ['unknown', null, null]);
+    s1.export();
+    assert.deepStrictEqual(row(s1, 'a'), ['jsonl', JSON.stringify(stats('a', 2)), JSON.stringify({ path: 'a', offset: 20 })]);
+    // b's file moved to a (a's rows and stats go with it), c is forgotten, a new state for a after that
+    s1.setSourceState(b, { checkpoint: { path: 'b', offset: 35 } });
+    s1.renameSource('b', 'a');
+    s1.removeSource(c);
+    assert.deepStrictEqual(s1.sourceStates().map(s => [s.path, s.stats?.records]), [['a', 5]]);
+    s1.setSourceState(a, { checkpoint: { path: 'a', offset: 50 } });
+    await s1.persist();
+    s1.close();
+    const s2 = await open({ file });
+    assert.deepStrictEqual(s2.sourceStates().map(s => [s.id, s.path, s.format, s.stats?.records, s.checkpoint]), [[a, 'a', 'jsonl', 5, { path: 'a', offset: 50 }]]);
+    s2.close();
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('persists atomically and reopens with the same figures; a corrupt file is rebuilt', async () => {

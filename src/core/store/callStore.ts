@@ -181,6 +181,15 @@ export class CallStore {
    * and no day rollup older than the rollup retention (-Infinity: not known yet). Inserts lower it.
    */
   private retentionQuietUntil = -Infinity;
+  /**
+   * The sources table as objects, by path (loaded on first use). setSourceState changes only these (the
+   * engine sets every source's stats and checkpoint after each ingest); the rows get them when the
+   * store is copied out (persist, export), so rows and checkpoints are saved together, or before the
+   * table is changed by SQL (rename, remove).
+   */
+  private sourceCache: Map<string, SourceState> | null = null;
+  /** ids of the sources whose row is behind their sourceCache entry */
+  private sourcesDirty = new Set<number>();
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
     db.exec(`${FAST_WRITES} PRAGMA temp_store=MEMORY;`);
     this.loadDims();
@@ -546,22 +555,32 @@ export class CallStore {
 
   // ---- sources -------------------------------------------------------------------------------
 
+  private sources(): Map<string, SourceState> {
+    if (!this.sourceCache) {
+      this.sourceCache = new Map();
+      for (const r of this.all('SELECT id, path, format, stats, checkpoint FROM sources ORDER BY path')) this.sourceCache.set(String(r[1]), this.toState(r));
+    }
+    return this.sourceCache;
+  }
+
   sourceId(path: string): number {
-    const r = this.all('SELECT id FROM sources WHERE path = ?', [path]);
-    if (r.length) return Number(r[0][0]);
+    const known = this.sources().get(path);
+    if (known) return known.id;
     this.db.run('INSERT INTO sources (path) VALUES (?)', [path]);
     const id = Number(this.one('SELECT last_insert_rowid()')[0]);
     this.floors.set(id, 0);
+    this.sources().set(path, { id, path, format: 'unknown', stats: null, checkpoint: null });
     return id;
   }
 
+  /** A source's state (the object is shared: change it through setSourceState only). */
   sourceState(path: string): SourceState | null {
-    const r = this.all('SELECT id, path, format, stats, checkpoint FROM sources WHERE path = ?', [path]);
-    return r.length ? this.toState(r[0]) : null;
+    const s = this.sources().get(path);
+    return s ? { ...s } : null;
   }
 
   sourceStates(): SourceState[] {
-    return this.all('SELECT id, path, format, stats, checkpoint FROM sources ORDER BY path').map(r => this.toState(r));
+    return [...this.sources().values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map(s => ({ ...s }));
   }
 
   private toState(r: SqlValue[]): SourceState {
@@ -572,10 +591,34 @@ export class CallStore {
     return { id: Number(r[0]), path: String(r[1]), format: String(r[2]) as LogFormat, stats: parse(r[3]) as SourceStats | null, checkpoint: parse(r[4]) };
   }
 
+  /** Sets parts of a source's state; the objects given are kept as they are (the caller must not change them later). */
   setSourceState(id: number, state: { format?: LogFormat; stats?: SourceStats | null; checkpoint?: unknown }): void {
-    if (state.format !== undefined) this.db.run('UPDATE sources SET format = ? WHERE id = ?', [state.format, id]);
-    if (state.stats !== undefined) this.db.run('UPDATE sources SET stats = ? WHERE id = ?', [state.stats === null ? null : JSON.stringify(state.stats), id]);
-    if (state.checkpoint !== undefined) this.db.run('UPDATE sources SET checkpoint = ? WHERE id = ?', [state.checkpoint === null ? null : JSON.stringify(state.checkpoint), id]);
+    let s: SourceState | undefined;
+    for (const v of this.sources().values()) if (v.id === id) { s = v; break; }
+    if (!s) return;
+    if (state.format !== undefined) s.format = state.format;
+    if (state.stats !== undefined) s.stats = state.stats;
+    if (state.checkpoint !== undefined) s.checkpoint = state.checkpoint;
+    this.sourcesDirty.add(id);
+  }
+
+  /** Writes the source states changed since the last write to the sources table. */
+  private writeSourceStates(): void {
+    if (!this.sourcesDirty.size || !this.sourceCache) return;
+    const st = this.db.prepare('UPDATE sources SET format = ?, stats = ?, checkpoint = ? WHERE id = ?');
+    try {
+      for (const s of this.sourceCache.values()) {
+        if (!this.sourcesDirty.has(s.id)) continue;
+        st.run([s.format, s.stats === null ? null : JSON.stringify(s.stats), s.checkpoint === null || s.checkpoint === undefined ? null : JSON.stringify(s.checkpoint), s.id]);
+      }
+    } finally { st.free(); }
+    this.sourcesDirty.clear();
+  }
+
+  /** Before SQL that changes the sources table: pending states written, the cache read again on next use. */
+  private beforeSourcesSql(): void {
+    this.writeSourceStates();
+    this.sourceCache = null;
   }
 
   // ---- insert / delete -----------------------------------------------------------------------
@@ -775,6 +818,7 @@ export class CallStore {
     if (!old) return;
     this.gen++;
     const target = this.sourceState(newPath);
+    this.beforeSourcesSql();
     if (!target) {
       this.db.run('UPDATE sources SET path = ?, checkpoint = NULL WHERE id = ?', [newPath, old.id]);
       if (old.stats) this.setSourceState(old.id, { stats: { ...old.stats, path: newPath } });
@@ -789,12 +833,14 @@ export class CallStore {
       this.setSourceState(target.id, { stats: t ? { ...t, records: t.records + old.stats.records, skipped: t.skipped + old.stats.skipped } : { ...old.stats, path: newPath } });
     }
     this.db.run('DELETE FROM sources WHERE id = ?', [old.id]);
+    this.beforeSourcesSql();
     this.floors.delete(old.id);
   }
 
   /** Forgets a source entirely (its rows, rollup share of them, checkpoint and stats). */
   removeSource(sourceId: number): void {
     this.deleteSource(sourceId);
+    this.beforeSourcesSql();
     this.db.run('DELETE FROM sources WHERE id = ?', [sourceId]);
     this.floors.delete(sourceId);
   }
@@ -931,6 +977,7 @@ export class CallStore {
   /** The store as the bytes of an SQLite file, in one step (see persist() for the one that yields). */
   export(): Uint8Array {
     this.flushPendingRollups();
+    this.writeSourceStates();
     const out = this.sizedDatabase();
     try {
       backupSchemaSync(this.sql, out, 'main', this.db, STORE_SCHEMA);
@@ -978,6 +1025,7 @@ export class CallStore {
   async persist(): Promise<void> {
     if (!this.opts.file) return;
     this.flushPendingRollups();
+    this.writeSourceStates();
     const out = this.sizedDatabase();
     let bytes: Uint8Array;
     try {
@@ -986,6 +1034,7 @@ export class CallStore {
         async () => {
           await new Promise(r => setImmediate(r));
           this.flushPendingRollups();
+          this.writeSourceStates();
         });
       bytes = out.export();
     } finally {
