@@ -179,13 +179,31 @@ async function probe(path: string): Promise<Probe> {
   return p;
 }
 
+/**
+ * Mapping contexts by zone and field mapping, shared by the readers of this thread: the engine makes a
+ * reader per ingest (every tail tick), and a new context cost an Intl.DateTimeFormat (~0.5 ms) and
+ * every line shape learnt again. What a context keeps is caches, each used within one synchronous step.
+ */
+const contexts = new Map<string, MapContext>();
+
+function sharedContext(timeZone: string | undefined, fieldMapping: Record<string, string> | undefined): MapContext {
+  const key = `${timeZone ?? ''}\u0000${fieldMapping ? JSON.stringify(fieldMapping) : ''}`;
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    if (contexts.size >= 8) contexts.clear();
+    ctx = makeContext(timeZone, fieldMapping);
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 export class LogReader {
   private readonly cps = new Map<string, Checkpoint>();
   private readonly ctx: MapContext;
 
   constructor(checkpoints: Checkpoint[], private readonly opts: ReadOptions = {}) {
     for (const c of checkpoints) if (c && typeof c.path === 'string') this.cps.set(c.path, { ...c });
-    this.ctx = makeContext(opts.timeZone, opts.fieldMapping);
+    this.ctx = sharedContext(opts.timeZone, opts.fieldMapping);
   }
 
   /** checkpoints to persist (JSON-serialisable) */
@@ -435,7 +453,7 @@ export class LogReader {
     let aborted = false;
     let readError: string | null = null;
     try {
-      const chunks = p.gz ? gzChunks(p.path, start, this.opts.chunkSize) : fileChunks(p.path, start, this.opts.chunkSize);
+      const chunks = p.gz ? gzChunks(p.path, start, this.opts.chunkSize) : fileChunks(p.path, start, st.size, this.opts.chunkSize);
       for await (const { chunk, raw } of chunks) {
         parser.push(chunk);
         result.bytesRead += raw;
@@ -496,17 +514,26 @@ function emptyResult(path: string, format: LogFormat, status: SourceResult['stat
   return { path, format, records: 0, skipped: problems.length, zoneAssumed: 0, problems, bytesRead: 0, reset: false, status };
 }
 
-async function* fileChunks(path: string, start: number, chunkSize = 1024 * 1024): AsyncGenerator<{ chunk: Buffer; raw: number }> {
+/**
+ * The bytes of a plain file from start up to end (its size when probed: what a writer adds meanwhile is
+ * read by the next call, which sees a new size). A tail append is then one read of its own size, not a
+ * 1 MB buffer and a second read that finds the end.
+ */
+async function* fileChunks(path: string, start: number, end: number, chunkSize = 1024 * 1024): AsyncGenerator<{ chunk: Buffer; raw: number }> {
+  if (start >= end) return;
   const fh = await fs.promises.open(path, 'r');
   // one read ahead: the next chunk comes off the disk (a thread-pool read) while this one is parsed,
   // instead of the parser waiting for it; a fresh buffer per chunk, as the framer may keep a view on
   // the previous one until the next push
-  const readAt = (pos: number): Promise<{ bytesRead: number; buffer: Buffer }> => fh.read(Buffer.allocUnsafe(chunkSize), 0, chunkSize, pos);
+  const readAt = (pos: number): Promise<{ bytesRead: number; buffer: Buffer }> | null => {
+    const n = Math.min(chunkSize, end - pos);
+    return n > 0 ? fh.read(Buffer.allocUnsafe(n), 0, n, pos) : null;
+  };
   let next: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
     let pos = start;
     next = readAt(pos);
-    for (;;) {
+    while (next) {
       const { bytesRead, buffer } = await next;
       next = null;
       if (bytesRead === 0) break;
