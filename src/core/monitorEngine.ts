@@ -278,10 +278,8 @@ export class MonitorEngine implements MonitorEngineApi {
 
   /** First and last call time (raw rows, else the rollups once raw rows aged out); null when empty. */
   timeBounds(): { first: number; last: number } | null {
-    // Two subqueries: SQLite answers a lone min() or max() from the ts index in O(log n), but
-    // `SELECT min(ts), max(ts)` scans the table (190 ms at 1M rows).
-    const r = this.store.one('SELECT (SELECT min(ts) FROM calls), (SELECT max(ts) FROM calls)');
-    if (r[0] !== null && r[0] !== undefined) return { first: Number(r[0]), last: Number(r[1]) };
+    const r = this.store.tsBounds();
+    if (r) return { first: r.min, last: r.max };
     const h = this.store.one('SELECT (SELECT min(t) FROM roll_hour), (SELECT max(t) FROM roll_hour)');
     if (h[0] === null || h[0] === undefined) return null;
     return { first: Number(h[0]), last: Number(h[1]) + 3_600_000 - 1 };

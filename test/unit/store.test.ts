@@ -395,6 +395,65 @@ describe('store and metrics', function () {
     } finally { other.close(); }
   });
 
+  it('a bulk load into an empty store leaves its rollup tables and ts indexes for later: a read of a table writes that table, a query of calls builds the indexes, persist or the timer does the rest', async () => {
+    const idx = (s: CallStore): string[] => (s.db.exec(`SELECT name FROM ${STORE_SCHEMA}.sqlite_master WHERE type = 'index' AND name LIKE 'idx_calls_%' ORDER BY 1`)[0]?.values ?? []).map(r => String(r[0]));
+    // straight from the database: no pending work done first
+    const raw = (s: CallStore, t: string): number => Number(s.db.exec(`SELECT count(*) FROM ${t}`)[0].values[0][0]);
+    const load = (s: CallStore): void => {
+      s.beginBulk();
+      s.insert(s.sourceId('a'), fiveCalls());
+      s.insert(s.sourceId('a'), [rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged' })]);
+      s.endBulk();
+    };
+    load(store);
+    assert.deepStrictEqual(idx(store), []);
+    for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) assert.strictEqual(raw(store, t), 0, t);
+    // known without a query: first and last call, not empty
+    assert.deepStrictEqual(store.tsBounds(), { min: T0 - 2 * DAY + 30 * MIN, max: T0 + 4 * MIN });
+    assert.strictEqual(store.isEmpty(), false);
+    // whole-day figures come from the mirrors: still nothing written
+    assert.strictEqual(windowStats(ctx, { from: T0 - 3 * DAY, to: T0 - DAY }).calls, 1);
+    assert.deepStrictEqual(idx(store), []);
+    // a read of roll_day writes roll_day (2 days x endpoint/model/provider/status keys), and only it
+    assert.deepStrictEqual(store.one('SELECT sum(calls), sum(cost_usd) FROM roll_day'), [6, 0.01 + 0.02 + 0.005 + 0.5]);
+    assert.strictEqual(raw(store, 'roll_minute'), 0);
+    assert.strictEqual(raw(store, 'hist_day'), 0);
+    // a query of calls builds the three indexes first
+    assert.strictEqual(Number(store.one('SELECT count(*) FROM calls WHERE success = 0')[0]), 2);
+    assert.deepStrictEqual(idx(store), ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
+    // the tables equal those of the same calls inserted one batch at a time, once read
+    const other = await open();
+    try {
+      other.insert(other.sourceId('a'), fiveCalls());
+      other.insert(other.sourceId('a'), [rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged' })]);
+      for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) {
+        const q = `SELECT * FROM ${t} ORDER BY ${t === 'hist_hour' ? '1, 2' : '1, 2, 3'}`;
+        assert.deepStrictEqual(store.all(q), other.all(q), t);
+      }
+    } finally { other.close(); }
+
+    // export writes everything left; the timer does it on its own (here after 1 ms)
+    const a = await open();
+    const b = await open({ finishDelayMs: 1 });
+    try {
+      load(a);
+      load(b);
+      const bytes = a.export();
+      const reopened = new (await loadSqlJs(wasm)).Database(bytes);
+      try {
+        assert.deepStrictEqual(reopened.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_calls_%' ORDER BY 1`)[0].values.map(r => r[0]),
+          ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
+        assert.strictEqual(Number(reopened.exec('SELECT sum(calls) FROM roll_hour')[0].values[0][0]), 6);
+        assert.strictEqual(Number(reopened.exec('SELECT sum(n) FROM hist_day')[0].values[0][0]), 5);
+      } finally { reopened.close(); }
+      for (let i = 0; i < 200 && idx(b).length < 3; i++) await new Promise(r => setTimeout(r, 10));
+      assert.deepStrictEqual(idx(b), ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
+      for (const t of ['roll_minute', 'roll_hour', 'roll_day']) assert.ok(raw(b, t) > 0, t);
+      // 6 calls, 5 with a latency: 5 in the histograms
+      assert.strictEqual(Number(b.db.exec('SELECT sum(n) FROM hist_hour')[0].values[0][0]), 5);
+    } finally { a.close(); b.close(); }
+  });
+
   it('tail appends write the rollup tables behind, and any read of a rollup table sees every insert first', () => {
     const a = store.sourceId('a');
     // three appends of 2 calls each: 6 calls, cost 3 x (0.5 + 0.25) = 2.25

@@ -83,8 +83,7 @@ function sync(st: State, store: CallStore): void {
     }
     if (h.seen[0] !== st.syncs && h.seen[1] !== st.syncs) st.hours.delete(t);
   }
-  const f = store.one('SELECT min(ts) FROM calls')[0];
-  const floor = f === null || f === undefined ? Infinity : Number(f);
+  const floor = store.tsBounds()?.min ?? Infinity;
   if (changed.length || floor !== st.floor) {
     st.clock++;
     for (const t of changed) st.changes.push([t, st.clock]);

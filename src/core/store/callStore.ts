@@ -111,6 +111,8 @@ export interface StoreOptions {
   log?: (message: string) => void;
   /** pages copied per slice of persist() (default PERSIST_PAGES_PER_STEP) */
   persistPagesPerStep?: number;
+  /** ms after a bulk load before its deferred rollup tables and indexes are written (default FINISH_DELAY_MS) */
+  finishDelayMs?: number;
 }
 
 export interface SourceState {
@@ -140,7 +142,16 @@ const PERSIST_PAGES_PER_STEP = 1024;
 const BULK_ROLLUP_RECORDS = 250_000;
 const TAIL_ROLLUP_RECORDS = 20_000;
 /** A query that reads a rollup table (see flushPendingRollups). */
-const ROLLUP_TABLE = /\b(?:roll_minute|roll_hour|roll_day|hist_hour|hist_day)\b/;
+const ROLLUP_TABLES = /\b(?:roll_minute|roll_hour|roll_day|hist_hour|hist_day)\b/g;
+/** A query that reads the calls table (see buildIndexes). */
+const CALLS_TABLE = /\bFROM calls\b/;
+/**
+ * After a bulk load, what its end leaves for later (rollup tables the queries read from their in-memory
+ * mirrors, the ts indexes) is done this long after it, one table or index per step, unless something
+ * needs it first (a query of that table, a query of calls by ts, persist).
+ */
+const FINISH_DELAY_MS = 1_000;
+const FINISH_STEP_MS = 20;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
@@ -155,8 +166,14 @@ export class CallStore {
   /** rollup changes of the records inserted since the tables were last written (see insert) */
   private pending = new RollupDelta();
   private pendingRecords = 0;
-  /** a bulk load started with empty rollup tables and nothing has been written to them since */
-  private pendingIntoEmpty = false;
+  /** rollup tables that were empty when a bulk load began and have not been written since (plain INSERTs) */
+  private emptyRollups = new Set<string>();
+  /** the ts indexes are still to be built after a bulk load (see endBulk) */
+  private indexesPending: string[] = [];
+  /** min and max ts of the stored calls while known without a query (from a bulk load into an empty store) */
+  private bounds: { min: number; max: number } | null = null;
+  private finishTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
   private readonly blockValues: SqlValue[] = new Array<SqlValue>(MULTI_ROWS * NCOL).fill(null);
   private floors = new Map<number, number>();
   private bulk = false;
@@ -261,28 +278,99 @@ export class CallStore {
    * tables comes through here first: all() for a query that names one, and delete, re-price,
    * retention, persist and export.
    */
-  flushPendingRollups(): void {
+  flushPendingRollups(only?: readonly string[]): void {
     const delta = this.pending;
-    if (!delta.size) return;
-    this.pendingRecords = 0;
-    this.db.exec('BEGIN');
-    try {
-      // the mirrors have seen these changes already (insert feeds them batch by batch)
-      if (this.pendingIntoEmpty) delta.insertInto(sql => this.stmt(sql));
-      else delta.flush(this.db, undefined, undefined, undefined, sql => this.stmt(sql));
-      this.pendingIntoEmpty = false;
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      this.pending = new RollupDelta();
-      this.dropMirrors();
-      throw e;
+    const tables = delta.pendingTables().filter(t => !only || only.includes(t));
+    if (tables.length) {
+      this.db.exec('BEGIN');
+      try {
+        // the mirrors have seen these changes already (insert feeds them batch by batch)
+        for (const t of tables) {
+          if (this.emptyRollups.has(t)) delta.insertInto(sql => this.stmt(sql), t);
+          else delta.flush(this.db, undefined, undefined, undefined, sql => this.stmt(sql), undefined, undefined, t);
+        }
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        this.pending = new RollupDelta();
+        this.pendingRecords = 0;
+        this.emptyRollups.clear();
+        this.dropMirrors();
+        throw e;
+      }
+      for (const t of tables) this.emptyRollups.delete(t);
     }
+    if (!only || !delta.pendingTables().length) {
+      this.pendingRecords = 0;
+      this.emptyRollups.clear();
+    }
+  }
+
+  /** Before a query: the pending rollup changes of the tables it names, the ts indexes if it reads calls. */
+  private beforeRead(sql: string): void {
+    if (this.pendingRecords) {
+      const named = sql.match(ROLLUP_TABLES);
+      if (named) this.flushPendingRollups(named);
+    }
+    if (this.indexesPending.length && CALLS_TABLE.test(sql)) this.buildIndexes();
+  }
+
+  /**
+   * The ts indexes a bulk load left out (see endBulk), built now; all of them, or the next one only.
+   * The sort goes to a temporary file in sql.js's MEMFS: in WASM memory it would grow the heap for good
+   * (~28 MB at 1M calls); a MEMFS file is JS memory, given back when the sort ends.
+   */
+  private buildIndexes(one = false): void {
+    while (this.indexesPending.length) {
+      this.db.exec('PRAGMA temp_store=FILE');
+      try {
+        this.db.exec(this.indexesPending[0]);
+      } finally {
+        this.db.exec('PRAGMA temp_store=MEMORY');
+      }
+      this.indexesPending.shift();
+      if (one) return;
+    }
+  }
+
+  /** Everything a bulk load left for later, done now (persist, close of a bulk, tests). */
+  finishBulk(): void {
+    this.flushPendingRollups();
+    this.buildIndexes();
+  }
+
+  /** Schedules the rest of a bulk load (see FINISH_DELAY_MS), one rollup table or index per step. */
+  private scheduleFinish(): void {
+    if (this.finishTimer !== undefined || this.closed) return;
+    const step = (delay: number): void => {
+      this.finishTimer = setTimeout(() => {
+        this.finishTimer = undefined;
+        if (this.closed || this.bulk) return;
+        try {
+          const table = this.pending.pendingTables()[0];
+          if (table !== undefined) this.flushPendingRollups([table]);
+          else if (this.indexesPending.length) this.buildIndexes(true);
+          else return;
+        } catch (e) {
+          this.opts.log?.(`Finishing the bulk load failed: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+        step(FINISH_STEP_MS);
+      }, delay);
+      // never keeps a CLI or a test alive: whatever is left is done by the next read or persist
+      (this.finishTimer as { unref?: () => void }).unref?.();
+    };
+    step(this.opts.finishDelayMs ?? FINISH_DELAY_MS);
   }
 
   /** Rows of a query as arrays (small results only). */
   all(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    if (this.pendingRecords && ROLLUP_TABLE.test(sql)) this.flushPendingRollups();
+    this.beforeRead(sql);
+    return this.rows(sql, params);
+  }
+
+  /** all() without the pending work a read may need first. */
+  private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
     const st = this.db.prepare(sql);
     try {
       st.bind(params);
@@ -302,7 +390,7 @@ export class CallStore {
    * NaN, row is reused): the in-memory mirrors load ~100k rows each at the first dashboard after a restart.
    */
   private eachRow(sql: string, params: SqlValue[], ncols: number, each: (row: Float64Array) => void): void {
-    if (this.pendingRecords && ROLLUP_TABLE.test(sql)) this.flushPendingRollups();
+    this.beforeRead(sql);
     eachNumberRow(this.sql, this.db, sql, params, ncols, each);
   }
 
@@ -369,6 +457,7 @@ export class CallStore {
     this.hourModelMem = null;
     this.dayRollMem = null;
     this.recent = null;
+    this.bounds = null;
   }
 
   private daySink(): ((key: number[], acc: number[]) => void) | undefined {
@@ -628,6 +717,7 @@ export class CallStore {
     if (this.bulk) return;
     this.bulk = true;
     this.flushPendingRollups();
+    this.indexesPending = [];
     this.db.exec(DROP_TS_INDEX_SQL);
     // Into an empty store, the in-memory mirrors and recent rows start empty and follow the inserts, so
     // the first dashboard after a cold ingest does not read them back from the tables (~0.3-0.5 s at 1M).
@@ -637,29 +727,42 @@ export class CallStore {
       this.hourModelMem = new Map();
       this.histDayMem = new Map();
       this.dayRollMem = new Map();
-      this.pendingIntoEmpty = !['roll_minute', 'roll_day', 'hist_hour', 'hist_day'].some(t => this.all(`SELECT 1 FROM ${t} LIMIT 1`).length);
+      this.emptyRollups = new Set(['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day'].filter(t => !this.all(`SELECT 1 FROM ${t} LIMIT 1`).length));
       this.recent = { from: -Infinity, max: -Infinity, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
+      this.bounds = { min: Infinity, max: -Infinity };
     }
   }
+  /**
+   * Ends a bulk load. Into an empty store, the rollup tables (whose changes the in-memory mirrors already
+   * show) and the three ts indexes are left for later: the first dashboard answers from the mirrors and
+   * the recent rows in memory, and these (~1.4 s at 1M calls) were a fifth of a cold ingest. Each is done
+   * at the first read that needs it (a query naming the table, a query of calls, persist), else by a timer
+   * soon after (scheduleFinish). Into a store that had rows, everything is done here.
+   */
   endBulk(): void {
     if (!this.bulk) return;
     this.bulk = false;
-    this.flushPendingRollups();
-    // The index sorts every row: in WASM memory that grows the heap for good (~28 MB at 1M calls); a
-    // temporary file in sql.js's MEMFS is JS memory, given back when the sort ends.
-    this.db.exec('PRAGMA temp_store=FILE');
-    try {
-      this.db.exec(tsIndexSql(STORE_SCHEMA));
-    } finally {
-      this.db.exec('PRAGMA temp_store=MEMORY');
-    }
+    this.indexesPending = tsIndexSql(STORE_SCHEMA).split(';').map(q => q.trim()).filter(q => q.length > 0);
+    if (this.emptyRollups.size) this.scheduleFinish();
+    else this.finishBulk();
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
   get tsIndexHint(): string {
-    return this.bulk ? '' : 'INDEXED BY idx_calls_ts';
+    if (this.bulk) return '';
+    this.buildIndexes();
+    return 'INDEXED BY idx_calls_ts';
   }
   isEmpty(): boolean {
-    return this.all('SELECT 1 FROM calls LIMIT 1').length === 0;
+    if (this.bounds) return this.bounds.min > this.bounds.max;
+    return this.rows('SELECT 1 FROM calls LIMIT 1').length === 0;
+  }
+
+  /** First and last ts of the stored calls (null when there are none): from memory after a bulk load, else two index lookups. */
+  tsBounds(): { min: number; max: number } | null {
+    if (this.bounds) return this.bounds.min > this.bounds.max ? null : { min: this.bounds.min, max: this.bounds.max };
+    // two subqueries: SQLite answers a lone min() or max() from the ts index, `SELECT min(ts), max(ts)` scans the table
+    const r = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT max(ts) FROM calls)');
+    return r[0] === null || r[0] === undefined ? null : { min: Number(r[0]), max: Number(r[1]) };
   }
 
   /**
@@ -678,6 +781,7 @@ export class CallStore {
     let inserted = 0;
     let minTs = Infinity;
     const recent = this.recent;
+    const bounds = this.bounds;
     this.gen++;
     this.db.exec('BEGIN');
     try {
@@ -724,6 +828,10 @@ export class CallStore {
           row[o + R_RETRY] = retry;
           if (ts > recent.max) recent.max = ts;
         }
+        if (bounds) {
+          if (ts < bounds.min) bounds.min = ts;
+          if (ts > bounds.max) bounds.max = ts;
+        }
         inserted++;
         if (++rowsInBlock === MULTI_ROWS) {
           this.writeBlock(vals, rowsInBlock, mask);
@@ -746,7 +854,7 @@ export class CallStore {
     delta.mergeInto(this.pending);
     this.pendingRecords += inserted;
     if (inserted) this.retentionQuietUntil = Math.min(this.retentionQuietUntil, this.expiresAt(minTs, minTs - (((minTs % DAY_MS) + DAY_MS) % DAY_MS)));
-    if (!this.pendingIntoEmpty && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
+    if (!this.emptyRollups.size && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
     return inserted;
   }
@@ -800,6 +908,7 @@ export class CallStore {
       retry_count FROM calls WHERE source_id = ?`);
     let n = 0;
     this.recent = null;
+    this.bounds = null;
     this.gen++;
     try {
       st.bind([sourceId]);
@@ -927,7 +1036,9 @@ export class CallStore {
     if (now <= this.retentionQuietUntil) return 0;
     const cutoff = now - this.opts.retentionDays * DAY_MS;
     const rollCutoff = now - this.rollupRetentionDays() * DAY_MS;
-    const affected = this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
+    // known bounds: no scan of calls (without its index after a bulk load, a scan of every row)
+    const affected = this.bounds && !(this.bounds.min < cutoff) ? []
+      : this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
     if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) {
       this.noteRetentionQuiet();
       return 0;
@@ -966,9 +1077,10 @@ export class CallStore {
 
   /** After a retention run: nothing can expire before the oldest call or day rollup left does (both found by their index). */
   private noteRetentionQuiet(): void {
-    const v = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT min(t) FROM roll_day)');
-    const ts = v[0] === null || v[0] === undefined ? Infinity : Number(v[0]);
-    const day = v[1] === null || v[1] === undefined ? Infinity : Number(v[1]);
+    // min(ts) from the store's bounds: a query of calls would build the ts indexes a bulk load deferred
+    const v = this.one('SELECT min(t) FROM roll_day');
+    const ts = this.tsBounds()?.min ?? Infinity;
+    const day = v[0] === null || v[0] === undefined ? Infinity : Number(v[0]);
     this.retentionQuietUntil = this.expiresAt(ts, day);
   }
 
@@ -976,7 +1088,7 @@ export class CallStore {
 
   /** The store as the bytes of an SQLite file, in one step (see persist() for the one that yields). */
   export(): Uint8Array {
-    this.flushPendingRollups();
+    this.finishBulk();
     this.writeSourceStates();
     const out = this.sizedDatabase();
     try {
@@ -1024,7 +1136,7 @@ export class CallStore {
    */
   async persist(): Promise<void> {
     if (!this.opts.file) return;
-    this.flushPendingRollups();
+    this.finishBulk();
     this.writeSourceStates();
     const out = this.sizedDatabase();
     let bytes: Uint8Array;
@@ -1044,6 +1156,8 @@ export class CallStore {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.finishTimer !== undefined) clearTimeout(this.finishTimer);
     for (const st of this.stmts.values()) st.free();
     this.stmts.clear();
     this.columnSets.clear();

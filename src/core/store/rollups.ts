@@ -178,11 +178,13 @@ export class RollupDelta {
 
   /**
    * Writes every pending change into empty rollup tables with plain multi-row INSERTs (a bulk load
-   * into an empty store: no key can exist yet, and an upsert per key cost 3x as much).
+   * into an empty store: no key can exist yet, and an upsert per key cost 3x as much). With only, just
+   * that table's changes (the others stay pending).
    */
-  insertInto(prepared: (sql: string) => Statement): void {
+  insertInto(prepared: (sql: string) => Statement, only?: string): void {
     const rowsPer = 100;
     for (const [table, keys, tier] of this.tiers()) {
+      if (only !== undefined && table !== only) continue;
       const nv = tier === this.histHour || tier === this.histDay ? 1 : MEASURES.length;
       const cols = `${keys.join(',')},${nv === 1 ? 'n' : MEASURES.join(',')}`;
       const width = keys.length + nv;
@@ -204,6 +206,12 @@ export class RollupDelta {
       }
       tier.clear();
     }
+    if (!this.pendingTables().length) this.negative = false;
+  }
+
+  /** The rollup tables this delta has changes for. */
+  pendingTables(): string[] {
+    return this.tiers().filter(([, , tier]) => tier.size > 0).map(([table]) => table);
   }
 
   private tiers(): [string, string[], Tier][] {
@@ -219,7 +227,8 @@ export class RollupDelta {
   /** Writes the pending changes; onHistHour sees each hour-histogram change (the store's in-memory mirror). */
   flush(db: Database, onHistHour?: (t: number, b: number, n: number) => void, onHour?: (t: number, s: number, acc: number[], m: number) => void,
     onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void, prepared?: (sql: string) => Statement,
-    onDay?: (key: number[], acc: number[]) => void, deferHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): void {
+    onDay?: (key: number[], acc: number[]) => void, deferHistDay?: (t: number, e: number, m: number, b: number, n: number) => void,
+    only?: string): void {
     this.feed(onHistHour, onHour, onHistDay, onDay);
     const upd = MEASURES.map(m => `${m} = ${m} + excluded.${m}`).join(', ');
     const q = (n: number): string => new Array(n).fill('?').join(',');
@@ -231,7 +240,7 @@ export class RollupDelta {
       this.histDay.clear();
     }
     for (const [table, keys, map, valueCols] of tiers) {
-      if (!map.size) continue;
+      if (!map.size || (only !== undefined && table !== only)) continue;
       const nv = valueCols === 'n' ? 1 : MEASURES.length;
       const set = valueCols === 'n' ? 'n = n + excluded.n' : upd;
       // a cached statement when the store offers one (preparing five upserts cost ~1/3 of a 1,000-line append);
@@ -250,6 +259,6 @@ export class RollupDelta {
       if (this.negative) db.run(`DELETE FROM ${table} WHERE ${valueCols === 'n' ? 'n' : 'calls'} <= 0`);
       map.clear();
     }
-    this.negative = false;
+    if (!this.pendingTables().length) this.negative = false;
   }
 }
