@@ -108,6 +108,8 @@ const FP_MAX = 512;
 /** fingerprints shorter than this are too weak to call two files copies of each other */
 const FP_MIN_COPY = 64;
 const HEAD = 65536;
+/** New bytes up to this much are read in one synchronous read (see fileChunks). */
+const SYNC_READ_MAX = 1024 * 1024;
 
 interface Probe {
   path: string;
@@ -135,14 +137,7 @@ function holds(cp: Checkpoint, p: Probe): boolean {
 }
 
 async function readHead(path: string, gz: boolean): Promise<Buffer> {
-  if (!gz) {
-    const fh = await fs.promises.open(path, 'r');
-    try {
-      const b = Buffer.alloc(HEAD);
-      const { bytesRead } = await fh.read(b, 0, HEAD, 0);
-      return b.subarray(0, bytesRead);
-    } finally { await fh.close(); }
-  }
+  if (!gz) return readHeadSync(path);
   return new Promise<Buffer>(resolve => {
     const parts: Buffer[] = [];
     let n = 0;
@@ -163,10 +158,24 @@ async function readHead(path: string, gz: boolean): Promise<Buffer> {
   });
 }
 
+/**
+ * The first HEAD bytes, read synchronously: 64 KB of a file the OS has just written (every tail tick
+ * probes every file) takes tens of microseconds, while each of open, read and close on the thread
+ * pool waited for a turn of the event loop (several ms each on a busy 2-core host).
+ */
+function readHeadSync(path: string): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const b = Buffer.allocUnsafe(HEAD);
+    const n = fs.readSync(fd, b, 0, HEAD, 0);
+    return b.subarray(0, n);
+  } finally { fs.closeSync(fd); }
+}
+
 async function probe(path: string): Promise<Probe> {
   const p: Probe = { path, exists: false, gz: false, head: Buffer.alloc(0), fpCache: new Map() };
   try {
-    p.st = await fs.promises.stat(path);
+    p.st = fs.statSync(path);
     if (!p.st.isFile()) { p.error = 'not a file'; return p; }
     p.exists = true;
     const raw = await readHead(path, false);
@@ -521,6 +530,17 @@ function emptyResult(path: string, format: LogFormat, status: SourceResult['stat
  */
 async function* fileChunks(path: string, start: number, end: number, chunkSize = 1024 * 1024): AsyncGenerator<{ chunk: Buffer; raw: number }> {
   if (start >= end) return;
+  if (end - start <= Math.min(SYNC_READ_MAX, chunkSize)) {
+    // a tail append: one synchronous read (see readHeadSync), not three waits for the thread pool
+    const fd = fs.openSync(path, 'r');
+    let chunk: Buffer;
+    try {
+      const b = Buffer.allocUnsafe(end - start);
+      chunk = b.subarray(0, fs.readSync(fd, b, 0, end - start, start));
+    } finally { fs.closeSync(fd); }
+    if (chunk.length) yield { chunk, raw: chunk.length };
+    return;
+  }
   const fh = await fs.promises.open(path, 'r');
   // one read ahead: the next chunk comes off the disk (a thread-pool read) while this one is parsed,
   // instead of the parser waiting for it; a fresh buffer per chunk, as the framer may keep a view on
