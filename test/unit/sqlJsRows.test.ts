@@ -2,7 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { SqlJsStatic } from 'sql.js';
+import * as os from 'os';
 import { eachNumberRow, loadSqlJs } from '../../src/core/store/sqlJs';
+import { readFileIfExistsAsync } from '../../src/core/store/persistence';
 import { CallStore } from '../../src/core/store/callStore';
 import { emptyRecord } from '../../src/core/model';
 
@@ -83,6 +85,27 @@ describe('store: numeric rows through the C API', function () {
       ]);
     } finally {
       store.close();
+    }
+  });
+
+  it('open reads the store file on the thread pool: missing is a new store, unreadable is logged and rebuilt', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-open-'));
+    try {
+      const file = path.join(dir, 'f.bin');
+      assert.strictEqual(await readFileIfExistsAsync(file), null);
+      const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+      fs.writeFileSync(file, bytes);
+      assert.ok(Buffer.from((await readFileIfExistsAsync(file))!).equals(bytes));
+      await assert.rejects(readFileIfExistsAsync(dir), /EISDIR|illegal operation/);
+      const messages: string[] = [];
+      const s = await CallStore.open({ wasmBinary: wasm, retentionDays: 30, file: dir, log: m => messages.push(m) });
+      try {
+        assert.strictEqual(messages.length, 1);
+        assert.match(messages[0], /cannot be read/);
+        assert.ok(s.isEmpty());
+      } finally { s.close(); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

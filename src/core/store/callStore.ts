@@ -5,7 +5,7 @@ import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } fro
 import { backupSchema, backupSchemaSync, eachNumberRow, loadSqlJs } from './sqlJs';
 import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, tsIndexSql } from './schema';
 import { DAY_MS, MEASURES, RollupDelta, RollRow } from './rollups';
-import { readFileIfExists, writeFileAtomic } from './persistence';
+import { readFileIfExistsAsync, writeFileAtomic } from './persistence';
 
 /**
  * A record as stored: the canonical record, its origin, and how it was priced. logged_cost_usd is the
@@ -223,17 +223,19 @@ export class CallStore {
    * scratch database and its pages copied in; persist() copies them out the same way.
    */
   static async open(opts: StoreOptions): Promise<CallStore> {
+    // The file is read on the thread pool while sql.js initialises (a 115 MB read no longer blocks the thread).
+    const reading = opts.file
+      ? readFileIfExistsAsync(opts.file).then(bytes => ({ bytes, error: null }), (error: unknown) => ({ bytes: null, error }))
+      : null;
     const SQL = await loadSqlJs(opts.wasmBinary);
     const log = opts.log ?? ((): void => undefined);
     const db = new SQL.Database();
     db.exec(`ATTACH ':memory:' AS ${STORE_SCHEMA}`);
-    if (opts.file) {
-      let bytes: Uint8Array | null = null;
-      try {
-        bytes = readFileIfExists(opts.file);
-      } catch (e) {
-        log(`Store file ${opts.file} cannot be read (${String(e)}); rebuilding from the logs.`);
-      }
+    if (opts.file && reading) {
+      const read = await reading;
+      let bytes = read.bytes;
+      read.bytes = null;
+      if (read.error) log(`Store file ${opts.file} cannot be read (${String(read.error)}); rebuilding from the logs.`);
       if (bytes && bytes.length) {
         let file: Database | undefined;
         try {

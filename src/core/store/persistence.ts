@@ -29,3 +29,31 @@ export function readFileIfExists(file: string): Uint8Array | null {
     throw e;
   }
 }
+
+/**
+ * readFileIfExists on the thread pool, in one read into a buffer of the file's size (fs.promises.readFile
+ * reads 512 KB at a time): the caller prepares the database meanwhile.
+ */
+export async function readFileIfExistsAsync(file: string): Promise<Uint8Array | null> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (!bytesRead) break;
+      off += bytesRead;
+    }
+    // a file cut short meanwhile: what was there (a torn store fails to open and is rebuilt)
+    return off < size ? buf.subarray(0, off) : buf;
+  } finally {
+    await fh.close();
+  }
+}

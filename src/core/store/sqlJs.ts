@@ -172,6 +172,9 @@ const pointersByApi = new WeakMap<SqlJsCApi, StatementPointers>();
  * `cell === null ? NaN : Number(cell)` of Statement.get() would give it (a BLOB is NaN). row is one
  * array reused for every row. Through sql.js's C API when sql is db's module (3-10x faster than
  * step()/get() for the store's mirrors: ~100k rows of 3-15 numbers), else through step()/get().
+ * The C API path asks a cell's type only when its value reads as 0 (NULL, 0, or text that is not a
+ * number), so a text or BLOB cell that starts with a number ('12abc') reads as SQLite converts it (12):
+ * a column with numeric affinity stores every number-like text as a number.
  */
 export function eachNumberRow(sql: SqlJsStatic | undefined, db: Database, query: string, params: SqlValue[], ncols: number,
   each: (row: Float64Array) => void): void {
@@ -193,8 +196,11 @@ export function eachNumberRow(sql: SqlJsStatic | undefined, db: Database, query:
           return;
         }
         for (let i = 0; i < ncols; i++) {
+          // one wasm call per cell instead of two: sqlite3_column_double() gives 0 for NULL
+          const v = dbl(p, i);
+          if (v !== 0) { row[i] = v; continue; }
           const t = type(p, i);
-          row[i] = t === T_INTEGER || t === T_FLOAT ? dbl(p, i) : t === T_TEXT ? Number(utf8(text(p, i))) : NaN;
+          row[i] = t === T_INTEGER || t === T_FLOAT ? v : t === T_TEXT ? Number(utf8(text(p, i))) : NaN;
         }
         each(row);
       }
