@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SqlJsStatic } from 'sql.js';
 import * as os from 'os';
-import { eachNumberRow, loadSqlJs } from '../../src/core/store/sqlJs';
+import { eachNumberRow, loadSqlJs, prefaultHeap } from '../../src/core/store/sqlJs';
 import { readFileIfExistsAsync } from '../../src/core/store/persistence';
 import { CallStore } from '../../src/core/store/callStore';
 import { emptyRecord } from '../../src/core/model';
@@ -88,7 +88,7 @@ describe('store: numeric rows through the C API', function () {
     }
   });
 
-  it('open reads the store file on the thread pool: missing is a new store, unreadable is logged and rebuilt', async () => {
+  it('open reads the store file on the thread pool: missing is a new store, unreadable is logged and rebuilt; a prefaulted heap still works', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-open-'));
     try {
       const file = path.join(dir, 'f.bin');
@@ -104,6 +104,14 @@ describe('store: numeric rows through the C API', function () {
         assert.match(messages[0], /cannot be read/);
         assert.ok(s.isEmpty());
       } finally { s.close(); }
+
+      prefaultHeap(sql, 16 << 20);
+      prefaultHeap({} as SqlJsStatic, 1 << 20); // a build without malloc: nothing to do
+      const db = new sql.Database();
+      try {
+        db.exec("CREATE TABLE t (x); WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 5000) INSERT INTO t SELECT v FROM s");
+        assert.deepStrictEqual(rows(sql, db, 'SELECT count(*), sum(x) FROM t', [], 2), [[5000, 5000 * 5001 / 2]]);
+      } finally { db.close(); }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -30,6 +30,15 @@ export function readFileIfExists(file: string): Uint8Array | null {
   }
 }
 
+/** Size of file in bytes, or null when it does not exist (or cannot be read). */
+export function fileSizeIfExists(file: string): number | null {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * readFileIfExists on the thread pool, in one read into a buffer of the file's size (fs.promises.readFile
  * reads 512 KB at a time): the caller prepares the database meanwhile.
