@@ -414,9 +414,17 @@ describe('store and metrics', function () {
     // whole-day figures come from the mirrors: still nothing written
     assert.strictEqual(windowStats(ctx, { from: T0 - 3 * DAY, to: T0 - DAY }).calls, 1);
     assert.deepStrictEqual(idx(store), []);
-    // a read of roll_day writes roll_day (2 days x endpoint/model/provider/status keys), and only it
-    assert.deepStrictEqual(store.one('SELECT sum(calls), sum(cost_usd) FROM roll_day'), [6, 0.01 + 0.02 + 0.005 + 0.5]);
     assert.strictEqual(raw(store, 'roll_minute'), 0);
+    // a read of two minutes of roll_minute writes those two rows (T0 and T0 + 1 min, both succeeded) and no other
+    assert.deepStrictEqual(store.all('SELECT t, calls FROM roll_minute WHERE t >= ? AND t < ?', [T0, T0 + 2 * MIN]), [[T0, 1], [T0 + MIN, 1]]);
+    assert.strictEqual(raw(store, 'roll_minute'), 2);
+    // a call stored later in one of those minutes is added to its row when the rest is written (below)
+    const late = (): StoredCall[] => [rec(T0 + 30_000, '/chat', { latency_ms: 50 })];
+    store.insert(store.sourceId('a'), late());
+    assert.deepStrictEqual(store.all('SELECT t, calls FROM roll_minute WHERE t >= ? AND t < ?', [T0, T0 + 2 * MIN]), [[T0, 2], [T0 + MIN, 1]]);
+    // a read of roll_day writes roll_day (2 days x endpoint/model/provider/status keys), and only it
+    assert.deepStrictEqual(store.one('SELECT sum(calls), sum(cost_usd) FROM roll_day'), [7, 0.01 + 0.02 + 0.005 + 0.5]);
+    assert.strictEqual(raw(store, 'roll_minute'), 2);
     assert.strictEqual(raw(store, 'hist_day'), 0);
     // a query of calls builds the three indexes first
     assert.strictEqual(Number(store.one('SELECT count(*) FROM calls WHERE success = 0')[0]), 2);
@@ -426,6 +434,7 @@ describe('store and metrics', function () {
     try {
       other.insert(other.sourceId('a'), fiveCalls());
       other.insert(other.sourceId('a'), [rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged' })]);
+      other.insert(other.sourceId('a'), late());
       for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) {
         const q = `SELECT * FROM ${t} ORDER BY ${t === 'hist_hour' ? '1, 2' : '1, 2, 3'}`;
         assert.deepStrictEqual(store.all(q), other.all(q), t);

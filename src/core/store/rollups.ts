@@ -98,6 +98,39 @@ class Tier {
     return this.get(e.outer, e.inner, k[0], k[1], k[2], k[3], k[4]);
   }
   clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); this.lastOuter = NaN; this.lastMap = undefined; }
+  /** Takes out the entries whose time (first key) passes test, in their order. */
+  remove(test: (t: number) => boolean): Entry[] {
+    const out: Entry[] = [];
+    let w = 0;
+    for (const e of this.entries) {
+      if (!test(e.key[0])) { this.entries[w++] = e; continue; }
+      out.push(e);
+      if (e.inner < 0) {
+        const k = e.key;
+        this.byStr.delete(`${k[0]},${k[1]},${k[2]},${k[3]},${k[4]}`);
+      } else {
+        const m = this.byNum.get(e.outer);
+        m?.delete(e.inner);
+        if (m && !m.size) this.byNum.delete(e.outer);
+      }
+    }
+    this.entries.length = w;
+    this.lastOuter = NaN;
+    this.lastMap = undefined;
+    return out;
+  }
+  /** Puts in an entry taken out of a tier of the same kind (no entry with its key may be here). */
+  adopt(e: Entry): void {
+    if (e.inner < 0) {
+      const k = e.key;
+      this.byStr.set(`${k[0]},${k[1]},${k[2]},${k[3]},${k[4]}`, e);
+    } else {
+      let m = this.byNum.get(e.outer);
+      if (!m) { m = new Map(); this.byNum.set(e.outer, m); }
+      m.set(e.inner, e);
+    }
+    this.entries.push(e);
+  }
 }
 
 const P15 = 32_768, P20 = 1_048_576, P21 = 2_097_152;
@@ -207,6 +240,21 @@ export class RollupDelta {
       tier.clear();
     }
     if (!this.pendingTables().length) this.negative = false;
+  }
+
+  /**
+   * Moves the changes of one table whose time (its first key) passes test into a new delta: the rest
+   * stay here. A read of a few minutes of roll_minute then writes those minutes, not the whole load.
+   */
+  extract(table: string, test: (t: number) => boolean): RollupDelta {
+    const out = new RollupDelta();
+    for (const [t, , tier] of this.tiers()) {
+      if (t !== table) continue;
+      const dst = out.tiers().find(x => x[0] === table)![2];
+      for (const e of tier.remove(test)) dst.adopt(e);
+    }
+    out.negative = this.negative;
+    return out;
   }
 
   /** The rollup tables this delta has changes for. */
