@@ -68,6 +68,47 @@ describe('query pieces kept across data changes', function () {
     store.insert(store.sourceId(src), calls.map(c => ({ ...c })));
   }
 
+  it('the newest hour\'s latencies follow appends as now moves (the last run extended), and a call behind the last refresh is counted too', async () => {
+    const s = await CallStore.open({ wasmBinary: wasm, retentionDays: 400 });
+    const calls: StoredCall[] = [];
+    const put = (xs: StoredCall[]): void => { calls.push(...xs); s.insert(s.sourceId('t'), xs.map(x => ({ ...x }))); };
+    const lat = (st: CallStore, now: number): unknown[] => {
+      const w = windowStats({ store: st, timeZone: 'UTC' }, { from: now - DAY, to: now });
+      return [w.calls, w.latency.p50, w.latency.p95, w.latency.p99];
+    };
+    const fresh = async (now: number): Promise<unknown[]> => {
+      const f = await CallStore.open({ wasmBinary: wasm, retentionDays: 400 });
+      try {
+        f.insert(f.sourceId('t'), calls.map(x => ({ ...x })));
+        return lat(f, now);
+      } finally { f.close(); }
+    };
+    const S = 1000;
+    try {
+      put([rec(T(0, 20, 11, 50), '/a', 500, 1), rec(T(0, 20, 12, 1), '/a', 300, 1)]);
+      // [300, 500]: p50 rank 1 -> 300, p95 and p99 rank 2 -> 500
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 5)), [2, 300, 500, 500]);
+      put([rec(T(0, 20, 12, 5) + S, '/a', 100, 1), rec(T(0, 20, 12, 5) + 2 * S, '/b', 900, 1)]);
+      // [100, 300, 500, 900]: p50 rank 2 -> 300, p95 rank ceil(3.8) = 4 -> 900
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 6)), [4, 300, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 6)), await fresh(T(0, 20, 12, 6)));
+      put([rec(T(0, 20, 12, 6) + S, '/a', 200, 1)]);
+      // [100, 200, 300, 500, 900]: p50 rank 3 -> 300, p95 rank 5 -> 900
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 7)), [5, 300, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 7)), await fresh(T(0, 20, 12, 7)));
+      // a late call at 12:02, before the end of the last refresh
+      put([rec(T(0, 20, 12, 2), '/a', 50, 1)]);
+      // [50, 100, 200, 300, 500, 900]: p50 rank 3 -> 200, p95 rank ceil(5.7) = 6 -> 900
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 8)), [6, 200, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 8)), await fresh(T(0, 20, 12, 8)));
+      // a call after now is not counted until now passes it
+      put([rec(T(0, 20, 12, 9), '/a', 10, 1)]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 8) + S), [6, 200, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 10)), [7, 200, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 12, 10)), await fresh(T(0, 20, 12, 10)));
+    } finally { s.close(); }
+  });
+
   it('cuts a span at whole hours', () => {
     assert.deepStrictEqual(hourPieces(T(0, 1, 10, 30), T(0, 1, 12, 15)), [[T(0, 1, 10, 30), T(0, 1, 11)], [T(0, 1, 11), T(0, 1, 12)], [T(0, 1, 12), T(0, 1, 12, 15)]]);
     assert.deepStrictEqual(hourPieces(T(0, 1, 11), T(0, 1, 12)), [[T(0, 1, 11), T(0, 1, 12)]]);

@@ -393,6 +393,26 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   return ctx.store.memo(key, () => latencyDistsNow(ctx, filter, dims, grain));
 }
 
+/** Per store, the last sorted run computed for an hour start and filter: its end, the data generation, the run. */
+const lastRunsByStore = new WeakMap<CallStore, Map<string, { b: number; gen: number; run: Float64Array }>>();
+
+function lastRunsOf(store: CallStore): Map<string, { b: number; gen: number; run: Float64Array }> {
+  let m = lastRunsByStore.get(store);
+  if (!m) { m = new Map(); lastRunsByStore.set(store, m); }
+  return m;
+}
+
+/** Two ascending runs as one new ascending run. */
+function mergeSorted(x: Float64Array, y: Float64Array): Float64Array {
+  if (!y.length) return x;
+  const out = new Float64Array(x.length + y.length);
+  let i = 0, j = 0, w = 0;
+  while (i < x.length && j < y.length) out[w++] = x[i] <= y[j] ? x[i++] : y[j++];
+  while (i < x.length) out[w++] = x[i++];
+  while (j < y.length) out[w++] = y[j++];
+  return out;
+}
+
 function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain: number | undefined,
   sortedRuns = false): { approx: boolean; dists: Map<string, LatencyDist> } {
   const dists = new Map<string, LatencyDist>();
@@ -449,11 +469,26 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
   if (!long || ctx.exactPercentiles || (!histHourOk && !histDayOk)) {
     if (sortedRuns && dims.length === 0 && grain === undefined) {
       const runs: Float64Array[] = [];
+      const lastRuns = lastRunsOf(ctx.store);
       for (const [a, b] of hourPieces(from, to)) {
         const run = piece(ctx.store, `lat\u0000runs\u0000${a}\u0000${b}\u0000${lkey}`, a, b, true, () => {
+          // The newest hour's span ends at now, so its piece is new at every refresh: when only calls at or
+          // after the end of the span last computed from the same start came in since, that run is extended
+          // (the new latencies sorted and merged in) instead of the hour's 10-100k latencies sorted again.
+          const lk = `${a}\u0000${lkey}`;
+          const last = lastRuns.get(lk);
           const d = new ExactDist();
-          rawRows(a, b, () => d, (g, v) => g.add(v));
-          return d.sortedCopy();
+          let out: Float64Array;
+          if (last && last.b <= b && ctx.store.changedSince(last.gen) >= last.b) {
+            rawRows(last.b, b, () => d, (g, v) => g.add(v));
+            out = mergeSorted(last.run, d.sortedCopy());
+          } else {
+            rawRows(a, b, () => d, (g, v) => g.add(v));
+            out = d.sortedCopy();
+          }
+          if (lastRuns.size >= 256) lastRuns.clear();
+          lastRuns.set(lk, { b, gen: ctx.store.generation, run: out });
+          return out;
         }, v => v.length);
         if (run.length) runs.push(run);
       }

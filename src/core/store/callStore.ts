@@ -146,6 +146,8 @@ const PERSIST_PAGES_PER_STEP = 1024;
  */
 const BULK_ROLLUP_RECORDS = 250_000;
 const TAIL_ROLLUP_RECORDS = 250_000;
+/** Data changes whose lowest call time is remembered (see changedSince). */
+const CHANGES_KEPT = 256;
 /** A query that reads a rollup table (see flushPendingRollups). */
 const ROLLUP_TABLES = /\b(?:roll_minute|roll_hour|roll_day|hist_hour|hist_day)\b/g;
 /**
@@ -211,6 +213,8 @@ export class CallStore {
    * and no day rollup older than the rollup retention (-Infinity: not known yet). Inserts lower it.
    */
   private retentionQuietUntil = -Infinity;
+  /** The lowest call time each recent insert stored, by the generation it made (see changedSince). */
+  private insertFloors = new Map<number, number>();
   /**
    * The sources table as objects, by path (loaded on first use). setSourceState changes only these (the
    * engine sets every source's stats and checkpoint after each ingest); the rows get them when the
@@ -491,6 +495,22 @@ export class CallStore {
   /** The current data generation (changes with every insert, delete, re-price or retention run). */
   get generation(): number {
     return this.gen;
+  }
+
+  /**
+   * The lowest call time changed since generation gen (Infinity: none), or -Infinity when a change since
+   * was anything but an insert or is too old to know: what was computed from the calls before that time
+   * at gen still holds (a tail append changes only the newest calls).
+   */
+  changedSince(gen: number): number {
+    if (this.gen - gen > CHANGES_KEPT) return -Infinity;
+    let low = Infinity;
+    for (let g = gen + 1; g <= this.gen; g++) {
+      const t = this.insertFloors.get(g);
+      if (t === undefined) return -Infinity;
+      if (t < low) low = t;
+    }
+    return low;
   }
 
   /**
@@ -914,6 +934,8 @@ export class CallStore {
     delta.feed(this.histSink(), this.hourSink(), this.histDaySink(), this.daySink());
     delta.mergeInto(this.pending);
     this.pendingRecords += inserted;
+    this.insertFloors.set(this.gen, minTs);
+    this.insertFloors.delete(this.gen - CHANGES_KEPT);
     if (inserted) this.retentionQuietUntil = Math.min(this.retentionQuietUntil, this.expiresAt(minTs, minTs - (((minTs % DAY_MS) + DAY_MS) % DAY_MS)));
     if (!this.emptyRollups.size && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
