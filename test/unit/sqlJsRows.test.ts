@@ -6,6 +6,7 @@ import * as os from 'os';
 import { eachNumberRow, loadSqlJs, prefaultHeap } from '../../src/core/store/sqlJs';
 import { readFileIfExistsAsync } from '../../src/core/store/persistence';
 import { CallStore } from '../../src/core/store/callStore';
+import { migrate, readSchemaVersion, SCHEMA_VERSION } from '../../src/core/store/schema';
 import { emptyRecord } from '../../src/core/model';
 
 const wasm = fs.readFileSync(path.join(process.cwd(), 'node_modules/sql.js/dist/sql-wasm.wasm'));
@@ -115,5 +116,25 @@ describe('store: numeric rows through the C API', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('opening a store file at the current schema version writes nothing to it; an empty one is created and stamped', () => {
+    const made = new sql.Database();
+    let bytes: Uint8Array;
+    try {
+      assert.ok(migrate(made));
+      bytes = made.export();
+    } finally { made.close(); }
+    const db = new sql.Database(bytes);
+    try {
+      assert.ok(migrate(db));
+      assert.deepStrictEqual(db.exec('SELECT total_changes()')[0].values, [[0]]);
+      assert.strictEqual(readSchemaVersion(db), SCHEMA_VERSION);
+    } finally { db.close(); }
+    const empty = new sql.Database();
+    try {
+      assert.ok(migrate(empty));
+      assert.strictEqual(readSchemaVersion(empty), SCHEMA_VERSION);
+    } finally { empty.close(); }
   });
 });

@@ -89,6 +89,7 @@ export function readSchemaVersion(db: Database): number | null {
 export function migrate(db: Database): boolean {
   let v = readSchemaVersion(db);
   if (v === null || v > SCHEMA_VERSION) return false;
+  const current = v === SCHEMA_VERSION;
   if (v === 0) {
     db.exec(SCHEMA_SQL);
     v = SCHEMA_VERSION;
@@ -102,7 +103,8 @@ export function migrate(db: Database): boolean {
   }
   // a migration that rebuilt a table leaves its old pages free in the file: give them back once
   if (from > 0 && from < SCHEMA_VERSION) db.exec('VACUUM');
-  db.run("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(SCHEMA_VERSION)]);
+  // a file already at this version is only read (the write cost 3-140 ms on a restored 115 MB store)
+  if (!current) db.run("INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(SCHEMA_VERSION)]);
   db.exec(tsIndexSql('main'));
   return true;
 }
