@@ -106,6 +106,11 @@ describe('query pieces kept across data changes', function () {
       assert.deepStrictEqual(lat(s, T(0, 20, 12, 8) + S), [6, 200, 900, 900]);
       assert.deepStrictEqual(lat(s, T(0, 20, 12, 10)), [7, 200, 900, 900]);
       assert.deepStrictEqual(lat(s, T(0, 20, 12, 10)), await fresh(T(0, 20, 12, 10)));
+      // the next hour: 12:00-13:00 is now closed (extended from the run up to 12:10 once), 13:00-13:05 starts afresh
+      put([rec(T(0, 20, 12, 59), '/a', 700, 1), rec(T(0, 20, 13, 1), '/b', 20, 1)]);
+      // [10, 20, 50, 100, 200, 300, 500, 700, 900]: p50 rank ceil(4.5) = 5 -> 200, p95 rank ceil(8.55) = 9 -> 900
+      assert.deepStrictEqual(lat(s, T(0, 20, 13, 5)), [9, 200, 900, 900]);
+      assert.deepStrictEqual(lat(s, T(0, 20, 13, 5)), await fresh(T(0, 20, 13, 5)));
     } finally { s.close(); }
   });
 

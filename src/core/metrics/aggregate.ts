@@ -393,10 +393,14 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
   return ctx.store.memo(key, () => latencyDistsNow(ctx, filter, dims, grain));
 }
 
-/** Per store, the last sorted run computed for an hour start and filter: its end, the data generation, the run. */
-const lastRunsByStore = new WeakMap<CallStore, Map<string, { b: number; gen: number; run: Float64Array }>>();
+/**
+ * Per store and filter, the last sorted run computed for a span that ends inside an hour (the newest
+ * hour's, up to now): its span, the data generation, the run. One per filter: an hour's worth of values.
+ */
+interface LastRun { a: number; b: number; gen: number; run: Float64Array }
+const lastRunsByStore = new WeakMap<CallStore, Map<string, LastRun>>();
 
-function lastRunsOf(store: CallStore): Map<string, { b: number; gen: number; run: Float64Array }> {
+function lastRunsOf(store: CallStore): Map<string, LastRun> {
   let m = lastRunsByStore.get(store);
   if (!m) { m = new Map(); lastRunsByStore.set(store, m); }
   return m;
@@ -475,19 +479,20 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
           // The newest hour's span ends at now, so its piece is new at every refresh: when only calls at or
           // after the end of the span last computed from the same start came in since, that run is extended
           // (the new latencies sorted and merged in) instead of the hour's 10-100k latencies sorted again.
-          const lk = `${a}\u0000${lkey}`;
-          const last = lastRuns.get(lk);
+          const last = lastRuns.get(lkey);
           const d = new ExactDist();
           let out: Float64Array;
-          if (last && last.b <= b && ctx.store.changedSince(last.gen) >= last.b) {
+          if (last && last.a === a && last.b <= b && ctx.store.changedSince(last.gen) >= last.b) {
             rawRows(last.b, b, () => d, (g, v) => g.add(v));
             out = mergeSorted(last.run, d.sortedCopy());
           } else {
             rawRows(a, b, () => d, (g, v) => g.add(v));
             out = d.sortedCopy();
           }
-          if (lastRuns.size >= 256) lastRuns.clear();
-          lastRuns.set(lk, { b, gen: ctx.store.generation, run: out });
+          if (b % HOUR_MS !== 0) {
+            if (lastRuns.size >= 64) lastRuns.clear();
+            lastRuns.set(lkey, { a, b, gen: ctx.store.generation, run: out });
+          }
           return out;
         }, v => v.length);
         if (run.length) runs.push(run);
