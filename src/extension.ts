@@ -192,14 +192,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
     vscode.window.createTreeView(VIEWS.sources, { treeDataProvider: sources }),
     vscode.window.createTreeView(VIEWS.alerts, { treeDataProvider: alertsTree }));
 
+  // a log file found or added, or calls stored: else the status bar stays quiet (the extension also starts at startup)
+  const hasSources = (): boolean => watcher.files().length > 0 || engine.sources().length > 0;
   const statusBar = new StatusBar({
     engine, config, timeZone, alerts, onDidIngest: watcher.onDidIngest, onDidChangeConfig: configStore.onDidChange,
-    loading: () => !coldIngestDone,
+    loading: () => !coldIngestDone, hasSources: () => hasSources(),
   });
   context.subscriptions.push(statusBar);
 
   const setHasSources = (): void => {
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasSources, watcher.files().length > 0 || engine.sources().length > 0);
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasSources, hasSources());
   };
   context.subscriptions.push(watcher.onDidIngest(() => {
     dirty = true;
@@ -210,6 +212,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ApiMon
   }), watcher.onDidChangeFiles(() => {
     sources.refresh();
     setHasSources();
+    statusBar.update();
   }));
 
   // time-relative figures ("last 24 h") move with the clock, not only with new lines

@@ -19,6 +19,8 @@ export interface StatusBarDeps {
   onDidChangeConfig: vscode.Event<{ config: ApiMonitorConfig; affects(keys: readonly SettingKey[]): boolean }>;
   /** true while the session's first read of the logs runs (today's figures are still growing) */
   loading?: () => boolean;
+  /** false in a workspace with no log file found or added and nothing stored: the cost item stays hidden */
+  hasSources?: () => boolean;
   now?: () => number;
 }
 
@@ -26,6 +28,8 @@ export interface StatusBarDeps {
 export interface StatusBarTexts {
   cost: string;
   costTooltip: string;
+  /** hidden in a workspace without logs (the extension also starts in those, at startup) */
+  costHidden: boolean;
   /** undefined when the alerts item is hidden */
   alerts: string | undefined;
   alertsBackground: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | undefined;
@@ -81,7 +85,8 @@ export function computeStatusTexts(deps: Omit<StatusBarDeps, 'onDidIngest' | 'on
       alertsBackground = 'statusBarItem.warningBackground';
     }
   }
-  return { cost, costTooltip: lines.join('\n'), alerts, alertsBackground };
+  const costHidden = deps.hasSources !== undefined && !deps.hasSources() && today.calls === 0;
+  return { cost, costTooltip: lines.join('\n'), costHidden, alerts, alertsBackground };
 }
 
 export class StatusBar extends Disposable {
@@ -111,7 +116,6 @@ export class StatusBar extends Disposable {
     this._register({ dispose: () => clearInterval(this._timer) });
     this._schedule();
     this.update();
-    this._cost.show();
   }
 
   /** What is shown now (for the integration tests). */
@@ -127,7 +131,7 @@ export class StatusBar extends Disposable {
     try {
       t = computeStatusTexts(this.deps);
     } catch (e) {
-      t = { cost: '$(pulse) API Monitor', costTooltip: `API Monitor: ${e instanceof Error ? e.message : String(e)}`, alerts: undefined, alertsBackground: undefined };
+      t = { cost: '$(pulse) API Monitor', costTooltip: `API Monitor: ${e instanceof Error ? e.message : String(e)}`, costHidden: false, alerts: undefined, alertsBackground: undefined };
     }
     this._last = t;
     this._cost.text = t.cost;
@@ -136,6 +140,11 @@ export class StatusBar extends Disposable {
     const md = new vscode.MarkdownString(t.costTooltip);
     md.isTrusted = false;
     this._cost.tooltip = md;
+    if (t.costHidden) {
+      this._cost.hide();
+    } else {
+      this._cost.show();
+    }
     if (t.alerts) {
       this._alerts.text = t.alerts;
       this._alerts.accessibilityInformation = { label: `API Monitor: ${t.alerts.replace(/^\$\(bell\)\s*/, '')} firing alerts`, role: 'button' };

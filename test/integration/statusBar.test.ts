@@ -29,9 +29,16 @@ describe('status bar during the first read', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const texts = (loading: boolean) => computeStatusTexts({
+  const texts = (loading: boolean, hasSources = true) => computeStatusTexts({
     engine, timeZone: () => 'UTC', alerts: { firing: () => [], onDidChange: () => ({ dispose() { /* none */ } }) },
     config: () => ({ ...readConfig(), budget: { amount: 10, period: 'month', warnAt: [] } }), loading: () => loading, now: () => now,
+    hasSources: () => hasSources,
+  });
+
+  it('stays hidden in a workspace without logs (the extension starts in every workspace after startup)', () => {
+    assert.strictEqual(texts(false, false).costHidden, true);
+    assert.strictEqual(texts(true, false).costHidden, true);
+    assert.strictEqual(texts(false, true).costHidden, false);
   });
 
   it('says it is reading instead of "$0.00 today" while nothing is stored yet', () => {
@@ -48,6 +55,8 @@ describe('status bar during the first read', function () {
     const r = await engine.ingestFiles([file]);
     assert.strictEqual(r.records, 2);
     assert.strictEqual(texts(true).cost, '$(sync~spin) $1.25 today · 13 % of $10/month');
+    // calls stored: shown even if no log file is known any more
+    assert.strictEqual(texts(false, false).costHidden, false);
     assert.strictEqual(texts(false).cost, '$(pulse) $1.25 today · 13 % of $10/month');
   });
 });

@@ -167,9 +167,12 @@ describe('manifest vs registry', () => {
     assert.deepStrictEqual(Object.keys(contributes.views), [VIEW_CONTAINER]);
   });
 
-  it('activates lazily: views, the dashboard panel, log files; never "*"', () => {
+  it('activates on views, the dashboard panel, log files, and after startup; never "*"', () => {
     const events = pkg.activationEvents as string[];
     assert.ok(!events.includes('*'));
+    // workspaceContains searches respect .gitignore, where logs usually are: after startup finds those
+    // (a workspace without logs gets no status bar item: test/integration/statusBar.test.ts)
+    assert.ok(events.includes('onStartupFinished'));
     for (const v of Object.values(VIEWS)) {
       assert.ok(events.includes(`onView:${v}`), v);
     }
