@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     if (ins.length) {
       rows.push({ what: `store only: insert + rollups of ${nLabel} pre-parsed records (engine.ingestRecords, bulk mode)`, value: summarize(ins.map(x => x / 1000)), unit: 's',
         ratioToFloor: floor ? summarize(ins).median / floor.median : undefined });
-      rows.push({ what: '  ts indexes built after the bulk load', value: summarize(idx), unit: 'ms' });
+      rows.push({ what: '  rollup tables and ts indexes written after the bulk load (after the first data in a cold ingest)', value: summarize(idx), unit: 'ms' });
     } else {
       rows.push({ what: 'store only: insert + rollups', unit: '', note: `not measured: ${err}` });
     }
