@@ -171,7 +171,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     },
     [COMMANDS.repriceCalls]: async () => {
       const n = await d.reprice();
-      void vscode.window.showInformationMessage(`Re-priced ${n.toLocaleString('en-US')} calls.`);
+      // n counts the calls whose cost changed: "Re-priced 0 calls" on a full store read as if nothing was looked at
+      void vscode.window.showInformationMessage(`Re-priced every stored call with the current prices: ${countOf(n, 'cost')} changed.`);
       return n;
     },
     [COMMANDS.openExampleWorkspace]: async (opts?: unknown) => {

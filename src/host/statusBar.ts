@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { MonitorEngineApi } from '../core/engine';
 import type { ApiMonitorConfig } from './config';
 import { Disposable } from './disposable';
+import { countOf } from '../shared/text';
 import { formatBudget, formatCount, formatMs, formatRatio, formatUsd, NO_DATA } from './format';
 import { COMMANDS, SETTINGS, STATUS_BAR_IDS, type SettingKey } from './registry';
 import type { HostAlerts } from './services';
@@ -147,8 +148,8 @@ export class StatusBar extends Disposable {
     }
     if (t.alerts) {
       this._alerts.text = t.alerts;
-      this._alerts.accessibilityInformation = { label: `API Monitor: ${t.alerts.replace(/^\$\(bell\)\s*/, '')} firing alerts`, role: 'button' };
       const firing = this.deps.alerts.firing();
+      this._alerts.accessibilityInformation = { label: `API Monitor: ${countOf(firing.length, 'firing alert')}`, role: 'button' };
       this._alerts.tooltip = `Firing alerts:\n${firing.map(a => `• ${a.ruleName}: ${a.message}`).join('\n')}\nClick to open the dashboard.`;
       this._alerts.backgroundColor = t.alertsBackground ? new vscode.ThemeColor(t.alertsBackground) : undefined;
       this._alerts.show();

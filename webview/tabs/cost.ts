@@ -97,7 +97,9 @@ export function costTab(): TabView<CostData> {
         proj.append(
           h('p', null, h('strong', null, `Budget ${formatUsd(p.budgetUsd)}${p.period ? ` per ${p.period}` : ''}: `),
             `spent ${formatUsd(p.spentUsd)}, projected ${formatUsd(p.projectedUsd)} by ${p.periodEnd ? new Date(p.periodEnd).toLocaleDateString() : 'period end'}`,
-            p.projectedShare !== null ? ` (${formatPercent(p.projectedShare, 0)} of budget)` : '', p.status ? ` · ${p.status}` : ''),
+            p.projectedShare !== null ? ` (${formatPercent(p.projectedShare, 0)} of budget)` : '', p.status ? ` · ${p.status}` : '',
+            // a budget is global: say so, or a filtered view's "spent" looks wrong
+            ' (all calls, whatever the filter).'),
           bar, h('p', { className: 'muted small' }, p.assumptions), h('p', { className: 'muted small' }, p.confidence));
       }
       if (p?.points && p.points.length > 1) {
