@@ -135,7 +135,7 @@ export class ExportCommands {
       .filter(a => a.ts >= filter.from && a.ts < filter.to)
       .map(a => ({
         ruleId: a.ruleId, ruleName: a.ruleName, severity: a.severity, level: null, state: a.to, value: a.value,
-        threshold: null, startedAt: a.ts, resolvedAt: a.to === 'firing' ? null : a.ts,
+        threshold: a.threshold, valueText: a.message, thresholdText: a.thresholdText, startedAt: a.ts, resolvedAt: a.to === 'firing' ? null : a.ts,
       }));
     const b = this.deps.config().budget;
     let budget: ReportBudget | undefined;

@@ -39,7 +39,12 @@ export interface HostAlertEvent {
   to: string;
   ts: number;
   value: number | null;
+  /** the value with its unit ("1839 ms", "12.5 %") */
   message: string;
+  /** the level the value crossed (null for info rules and old rows) */
+  threshold: number | null;
+  /** the threshold with its unit, or "—" */
+  thresholdText: string;
   acknowledged: boolean;
 }
 

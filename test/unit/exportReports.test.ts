@@ -118,6 +118,15 @@ describe('export: Markdown report', () => {
     assert.ok(md.includes('| 2025-03-02 | 604 | $0.50 | $0.00 | $0.50 |'));
     assert.ok(md.includes('| Response cache hit rate | — |'));
   });
+
+  it('shows an alert\'s value and threshold with the unit the alert had', () => {
+    const d = sample();
+    d.alerts = [{ ...d.alerts![0], value: 1839.06, threshold: 1500, valueText: '1839 ms', thresholdText: '1500 ms' }];
+    const page = htmlReport(d);
+    assert.ok(page.includes('<td data-k="value" data-v="1839.06">1839 ms</td>'), page.slice(page.indexOf('id="alerts"'), page.indexOf('id="alerts"') + 600));
+    assert.ok(page.includes('<td data-k="threshold" data-v="1500">1500 ms</td>'));
+    assert.ok(markdownReport(d).includes('| resolved | 1839 ms | 1500 ms |'));
+  });
 });
 
 describe('export: JSON summary', () => {

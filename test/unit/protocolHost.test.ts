@@ -59,7 +59,7 @@ describe('protocol host side', () => {
     assert.strictEqual(newRuleId('P95 high!', new Set(['p95-high', 'p95-high-2'])), 'p95-high-3');
     assert.strictEqual(newRuleId('!!!', new Set()), 'rule');
     assert.strictEqual(eventToView({ id: 7, ruleId: 'r', ruleName: 'R', severity: 'error', from: 'pending', to: 'firing', ts: 5, value: 1,
-      message: 'm', acknowledged: false }).id, '7');
+      message: 'm', threshold: null, thresholdText: '—', acknowledged: false }).id, '7');
   });
 
   // Prices by override, per million tokens: input $1, output $10, cache read $0.10.

@@ -96,7 +96,7 @@ export function htmlReport(data: ReportData): string {
       parts.push(`<table><thead><tr><th>Rule</th><th>Severity</th><th>State</th><th>Value</th><th>Threshold</th><th>Started</th><th>Resolved</th></tr></thead><tbody>`);
       for (const a of data.alerts) {
         parts.push(`<tr data-rule="${escapeHtml(a.ruleId)}"><td>${escapeHtml(a.ruleName)}</td><td data-k="severity">${escapeHtml(a.level ? `${a.severity} (${a.level})` : a.severity)}</td>`,
-          `<td data-k="state">${escapeHtml(a.state)}</td>${td('value', a.value, fmtNum(a.value))}${td('threshold', a.threshold, fmtNum(a.threshold))}`,
+          `<td data-k="state">${escapeHtml(a.state)}</td>${td('value', a.value, a.valueText ?? fmtNum(a.value))}${td('threshold', a.threshold, a.thresholdText ?? fmtNum(a.threshold))}`,
           `${td('startedAt', a.startedAt, time(a.startedAt))}${td('resolvedAt', a.resolvedAt, a.resolvedAt === null ? 'not yet' : time(a.resolvedAt))}</tr>`);
       }
       parts.push(`</tbody></table>`);

@@ -83,7 +83,7 @@ export function markdownReport(data: ReportData): string {
   if (data.alerts) {
     out.push(`\n## Alerts in the period\n\n`);
     out.push(data.alerts.length ? table(['Rule', 'Severity', 'State', 'Value', 'Threshold', 'Started', 'Resolved'], data.alerts.map(a => [
-      e(a.ruleName), e(a.level ? `${a.severity} (${a.level})` : a.severity), e(a.state), e(fmtNum(a.value)), e(fmtNum(a.threshold)),
+      e(a.ruleName), e(a.level ? `${a.severity} (${a.level})` : a.severity), e(a.state), e(a.valueText ?? fmtNum(a.value)), e(a.thresholdText ?? fmtNum(a.threshold)),
       e(time(a.startedAt)), e(a.resolvedAt === null ? 'not yet' : time(a.resolvedAt))])) : 'No alert fired.\n');
   }
   if (data.recommendations && data.recommendations.length) {

@@ -78,6 +78,9 @@ export interface ReportAlert {
   state: string;
   value: number | null;
   threshold: number | null;
+  /** value and threshold with their unit ("1839 ms"), as the alert showed them; the reports use these when given */
+  valueText?: string;
+  thresholdText?: string;
   startedAt: number;
   resolvedAt: number | null;
 }

@@ -470,11 +470,14 @@ export class AlertManager extends Disposable implements HostAlerts {
         existing.ts = t.at;
         existing.value = t.value;
         existing.message = rule ? formatAlertValue(t.value, rule) : String(t.value);
+        existing.threshold = t.threshold;
+        existing.thresholdText = thresholdText(t.threshold, rule);
         continue;
       }
       this._memHistory.unshift({
         id: t.episodeId, ruleId: t.ruleId, ruleName: rule ? ruleLabel(rule) : t.ruleId, severity: t.severity,
-        from: 'ok', to, ts: t.at, value: t.value, message: rule ? formatAlertValue(t.value, rule) : String(t.value), acknowledged: false,
+        from: 'ok', to, ts: t.at, value: t.value, message: rule ? formatAlertValue(t.value, rule) : String(t.value),
+        threshold: t.threshold, thresholdText: thresholdText(t.threshold, rule), acknowledged: false,
       });
     }
     this._memHistory.length = Math.min(this._memHistory.length, 200);
@@ -488,6 +491,7 @@ export class AlertManager extends Disposable implements HostAlerts {
       id: r.id, ruleId: r.ruleId, ruleName: r.ruleName, severity, from: r.state === 'firing' ? 'ok' : 'firing', to: r.state,
       ts: r.resolvedAt ?? r.startedAt, value: r.value,
       message: rule ? formatAlertValue(r.value, rule) : r.value === null ? 'no data' : String(r.value),
+      threshold: r.threshold, thresholdText: thresholdText(r.threshold, rule),
       acknowledged: r.acknowledgedAt !== null,
     };
   }
@@ -499,4 +503,9 @@ export class AlertManager extends Disposable implements HostAlerts {
     void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hasFiringAlerts, this.firing().length > 0);
     this._onDidChange.fire();
   }
+}
+
+/** A threshold with its rule's unit; "—" when there is none (info rules) or the rule is gone. */
+function thresholdText(threshold: number | null, rule: AlertRule | undefined): string {
+  return threshold === null ? '—' : rule ? formatAlertValue(threshold, rule) : String(threshold);
 }
