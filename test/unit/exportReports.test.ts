@@ -80,6 +80,13 @@ describe('export: HTML report', () => {
     assert.strictEqual(readBack(html, 'money', 'totalUsd'), '2.5|$2.50');
   });
 
+  it('says when the first day of the cost table is a partial day', () => {
+    assert.ok(html.includes('first day shown from 2025-03-01 00:00'), 'the sample range starts at midnight');
+    const d = sample();
+    d.range = { ...d.range, from: D + 10 * H + 51 * 60_000 };
+    assert.ok(htmlReport(d).includes('the first day counts calls from 2025-03-01 10:51'));
+  });
+
   it('stacks the cost bars so each day adds up to its total', () => {
     const rects = [...html.matchAll(/<rect [^>]*data-day="([^"]+)" data-model="([^"]+)" data-v="([^"]+)"/g)];
     const perDay = new Map<string, number>();

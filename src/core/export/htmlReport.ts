@@ -219,7 +219,11 @@ function costSection(data: ReportData, time: (ms: number | null | undefined) => 
     }
     out.push(`${td('total', d.total, fmtUsd(d.total))}</tr>`);
   }
-  out.push(`</tbody></table><p class="muted">Days start at 00:00 in ${escapeHtml(data.definitions.timeZone)}; first day shown from ${escapeHtml(time(days[0].start))}.</p></section>`);
+  // the range rarely starts at midnight: its first day is then a part of a day, and says so
+  const first = data.range.from > days[0].start
+    ? `the first day counts calls from ${escapeHtml(time(data.range.from))} only (the range's start)`
+    : `first day shown from ${escapeHtml(time(days[0].start))}`;
+  out.push(`</tbody></table><p class="muted">Days start at 00:00 in ${escapeHtml(data.definitions.timeZone)}; ${first}.</p></section>`);
   return out.join('');
 }
 
