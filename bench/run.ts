@@ -84,7 +84,9 @@ function tableText(rows: Row[]): string {
 function gitCommit(): string {
   try {
     const sha = childProcess.execSync('git rev-parse --short HEAD', { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
-    const dirty = childProcess.execSync('git status --porcelain --untracked-files=no', { cwd: BENCH_DIR, encoding: 'utf8' }).trim();
+    // the results files themselves (rewritten by every run) do not make the measured code differ from the commit
+    const dirty = childProcess.execSync('git status --porcelain --untracked-files=no', { cwd: BENCH_DIR, encoding: 'utf8' })
+      .split('\n').filter(l => l.trim() && !/ bench\/(RESULTS\.md|results\/)/.test(l)).join('\n');
     return dirty ? `${sha} (with uncommitted changes in the tree)` : sha;
   } catch {
     return 'unknown';
