@@ -54,15 +54,19 @@ describe('packaged .vsix installed into VS Code (e2e)', function () {
     assert.deepStrictEqual(stray, [], 'sources, tests or maps in the vsix');
   });
 
-  it('installs, activates on a workspace with a log and shows today\'s cost in the status bar', async () => {
+  it('installs, activates on a workspace with a gitignored log and shows today\'s cost in the status bar', async () => {
     // 3 calls of gpt-4o-mini priced by an override at $1 / $10 per million tokens:
     // each 100,000 input * $1/1e6 + 10,000 output * $10/1e6 = $0.10 + $0.10 = $0.20; 3 calls = $0.60.
     // They are 10, 20 and 30 seconds old, so they are "today" except within 30 s after midnight.
     const now = Date.now();
     const calls = [1, 2, 3].map(k => ({ minutesAgo: k / 6, prompt: 100000, completion: 10000 }));
+    // The log folder is gitignored, as logs usually are: VS Code's "workspaceContains" activation skips ignored
+    // files (its search honours .gitignore inside a git repository), so this checks the startup activation.
     wb = await openWorkbench({
       devPath: null, installVsix: vsix,
       files: {
+        '.git/HEAD': 'ref: refs/heads/main\n',
+        '.gitignore': 'logs/\n',
         'logs/e2e-calls.jsonl': openAiLines(calls, now),
         '.vscode/settings.json': JSON.stringify({ 'apiMonitor.pricing.overrides': { 'gpt-4o-mini': { input: 1, output: 10 } } }),
       },
