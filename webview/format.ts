@@ -1,6 +1,6 @@
 // Display formatting of the dashboard. Pure (no DOM), so it is unit-tested in plain Node.
 // "No data" (null) always reads as an em dash or "no data", never 0 % or NaN.
-import { formatMs } from '../src/shared/text';
+import { countOf, formatMs, plural } from '../src/shared/text';
 
 export const NO_DATA = '—';
 
@@ -204,4 +204,13 @@ export function zoneOffset(ts: number, timeZone: string): number {
   } catch {
     return -new Date(ts).getTimezoneOffset() * 60_000;
   }
+}
+
+/** Why calls have no price: those without a model (plain HTTP APIs) never can, the rest miss a price or token usage. */
+export function unpricedNote(unpriced: number, noModel: number): string {
+  const head = `${countOf(unpriced, 'call')} in the last 30 days ${plural(unpriced, 'has', 'have')} no price and ${plural(unpriced, 'is', 'are')} left out of these totals`;
+  const withModel = unpriced - noModel;
+  if (noModel <= 0) return `${head} (unknown model or no token usage).`;
+  if (withModel <= 0) return `${head}: ${plural(unpriced, 'it is a call', 'all are calls')} without a model (plain HTTP API calls, which have no per-call price).`;
+  return `${head}: ${countOf(noModel, 'call')} without a model (plain HTTP API calls, which have no per-call price) and ${countOf(withModel, 'call')} with an unknown model or no token usage.`;
 }

@@ -102,6 +102,8 @@ export interface CostTotals {
   readonly monthToDate: number;
   /** calls in the last 30 days left out of the totals because they have no price */
   readonly unpricedCalls30d: number;
+  /** of those, calls without a model (plain HTTP API calls: nothing to price); 0 when unknown */
+  readonly unpricedNoModel30d: number;
 }
 
 export interface StackedDaily {

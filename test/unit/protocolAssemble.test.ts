@@ -129,6 +129,22 @@ describe('protocol data assembly', () => {
     assert.strictEqual(whatIfInputs(win({ calls: 0 })).callsPerMonth, null);
   });
 
+  it('tells unpriced calls without a model (plain HTTP calls) from those with one', () => {
+    // every window has 7 unpriced calls; the (none) model row of the last 30 days has 3 of them → 3 without a model
+    const byModelQueries: QueryFilter[] = [];
+    const engine: DashboardEngine = {
+      window: q => win({ calls: 10, from: q.from, to: q.to, unpricedCalls: 7, costUsd: 1 }),
+      series: (): TimeSeries => ({ bucket: 'minute', bucketMs: 60_000, percentileMethod: 'exact', points: [] }),
+      byEndpoint: () => [],
+      byModel: q => { byModelQueries.push(q); return [row('m1', 1), { ...row('(none)', 3), unpricedCalls: 3 }]; },
+    };
+    const now = Date.UTC(2026, 2, 15, 12);
+    const cost = assembleCost(engine, { range: '24h' }, now, 'UTC');
+    assert.deepStrictEqual([cost.totals.unpricedCalls30d, cost.totals.unpricedNoModel30d], [7, 3]);
+    // asked over the last 30 days: from 2026-02-14 00:00 (29 days before today) to now + 1 ms
+    assert.ok(byModelQueries.some(q => q.from === Date.UTC(2026, 1, 14) && q.to === now + 1));
+  });
+
   it('assembles the real-time and cost tabs from the engine', () => {
     const seen: QueryFilter[] = [];
     const engine: DashboardEngine = {

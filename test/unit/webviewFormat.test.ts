@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import {
-  formatUsd, formatUsdPrecise, formatPercent, formatMs, formatChange, whatIfMonthlySavings, dragToRange, validateRuleForm,
+  formatUsd, formatUsdPrecise, formatPercent, formatMs, unpricedNote, formatChange, whatIfMonthlySavings, dragToRange, validateRuleForm,
   escapeHtml, formatRate, formatValue, niceTimeTicks, zoneOffset,
 } from '../../webview/format';
 
@@ -25,6 +25,12 @@ describe('webview format', () => {
     assert.strictEqual(formatMs(null), '—');
     assert.strictEqual(formatMs(842.4), '842 ms');
     assert.strictEqual(formatMs(1234), '1.23 s');
+    // unpriced calls told apart: 4,034 without a price, 4,000 of them without a model → 34 with one
+    assert.strictEqual(unpricedNote(4034, 4000), '4,034 calls in the last 30 days have no price and are left out of these totals: '
+      + '4,000 calls without a model (plain HTTP API calls, which have no per-call price) and 34 calls with an unknown model or no token usage.');
+    assert.strictEqual(unpricedNote(1, 1), '1 call in the last 30 days has no price and is left out of these totals: '
+      + 'it is a call without a model (plain HTTP API calls, which have no per-call price).');
+    assert.strictEqual(unpricedNote(3, 0), '3 calls in the last 30 days have no price and are left out of these totals (unknown model or no token usage).');
     // the sidebar showed "9218 ms" where the dashboard showed seconds: one format now, 9218 / 1000 = 9.218 → "9.22 s"
     assert.strictEqual(formatMs(9218), '9.22 s');
     assert.strictEqual(formatRate(2.5), '2.50/min');

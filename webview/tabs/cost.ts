@@ -2,8 +2,8 @@ import type { CostData, CalculatorRow } from '../../src/shared/protocol';
 import type { TabView, Ctx } from '../context';
 import { h, clear, table, section, button, select } from '../dom';
 import { stackedBarChart, timeChart } from '../charts';
-import { formatUsd, formatUsdPrecise, formatCount, formatPercent, NO_DATA } from '../format';
-import { countOf, plural } from '../../src/shared/text';
+import { formatUsd, formatUsdPrecise, formatCount, formatPercent, NO_DATA, unpricedNote } from '../format';
+import { countOf } from '../../src/shared/text';
 
 function tile(label: string, value: string, id: string, note?: string): HTMLElement {
   return h('div', { className: 'kpi', 'data-kpi': id }, h('div', { className: 'kpi-label' }, label), h('div', { className: 'kpi-value' }, value),
@@ -74,7 +74,7 @@ export function costTab(): TabView<CostData> {
             `failed ${formatUsd(d.wasted.failedUsd)} (${countOf(d.wasted.failedCalls, 'call')})` +
             (d.wasted.retryUsd !== null ? ` · retries ${formatUsd(d.wasted.retryUsd)}` : ''))),
         h('p', { className: 'muted small', id: 'unpriced-note' }, t.unpricedCalls30d > 0
-          ? `${countOf(t.unpricedCalls30d, 'call')} in the last 30 days ${plural(t.unpricedCalls30d, 'has', 'have')} no price (unknown model or no token usage) and are left out of these totals.`
+          ? unpricedNote(t.unpricedCalls30d, t.unpricedNoModel30d)
           : 'Every call in the last 30 days is priced.'),
       );
       // Projection and budget
@@ -149,3 +149,4 @@ export function costTab(): TabView<CostData> {
     },
   };
 }
+

@@ -10,6 +10,9 @@ import type {
   StackedDaily, CacheData, CacheRow, AlertsData, ProjectionView, RecommendationView, DashboardMeta, TabId, CostRowView,
 } from '../../shared/protocol';
 
+/** the breakdowns' key for calls without a model (src/core/metrics) */
+const NO_MODEL_KEY = '(none)';
+
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -284,7 +287,7 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
   if (engine.costTotals) {
     const t = engine.costTotals({ endpoint: dims.endpoint, model: dims.model });
     totals = { today: t.today.costUsd, last7d: t.last7d.costUsd, last30d: t.last30d.costUsd, monthToDate: t.monthToDate.costUsd,
-      unpricedCalls30d: t.last30d.unpricedCalls };
+      unpricedCalls30d: t.last30d.unpricedCalls, unpricedNoModel30d: 0 };
   } else {
     const w30 = engine.window(scoped(d30, end));
     totals = {
@@ -293,7 +296,13 @@ export function assembleCost(engine: DashboardEngine, filter: DashboardFilter, n
       last30d: w30.costUsd,
       monthToDate: engine.window(scoped(startOfMonth(now, timeZone), end)).costUsd,
       unpricedCalls30d: w30.unpricedCalls,
+      unpricedNoModel30d: 0,
     };
+  }
+  if (totals.unpricedCalls30d > 0) {
+    // plain HTTP calls (no model) can never have a price: told apart, so they do not read as missing prices
+    const rows = engine.costByModel ? engine.costByModel(scoped(d30, end)) : engine.byModel(scoped(d30, end));
+    totals = { ...totals, unpricedNoModel30d: rows.find(r => r.key === NO_MODEL_KEY)?.unpricedCalls ?? 0 };
   }
   const b = rangeBounds(filter, now);
   const q = toQuery(filter, b);
