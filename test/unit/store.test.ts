@@ -346,6 +346,40 @@ describe('store and metrics', function () {
     assert.deepStrictEqual(store.all('SELECT b, n FROM hist_hour').map(r => r.map(Number)), [[-22, 4]]);
   });
 
+  it('rollup keys: small ids packed as small integers never meet larger ids packed as big numbers', () => {
+    const d = new RollupDelta();
+    const row = (e: number, m: number, latency: number): RollRow => ({ ts: T0 + 5 * MIN, e, m, p: 0, s: 0, latency, rc: null, input: null, output: null,
+      cr: 0, cw: 0, cw1h: 0, reas: 0, cost: null, retry: 0 });
+    // without an offset between the two packings, (75, 0) packs as (0, 300) does, and (2, 0, bucket 976) as (0, 0, bucket 2000)
+    d.add(row(75, 0, 1)); d.add(row(0, 300, 1));
+    d.add(row(2, 0, Math.exp(976 / HIST_K))); d.add(row(0, 0, Math.exp(2000 / HIST_K)));
+    d.flush(store.db);
+    assert.deepStrictEqual(store.all('SELECT e, m, calls FROM roll_hour ORDER BY e, m').map(r => r.map(Number)), [[0, 0, 1], [0, 300, 1], [2, 0, 1], [75, 0, 1]]);
+    assert.deepStrictEqual(store.all('SELECT e, m, b, n FROM hist_day ORDER BY e, m').map(r => r.map(Number)),
+      [[0, 0, 2000, 1], [0, 300, 0, 1], [2, 0, 976, 1], [75, 0, 0, 1]]);
+  });
+
+  it('a failed insert leaves no histogram count behind (they go straight to the pending changes and the mirrors)', () => {
+    const a = store.sourceId('a');
+    store.insert(a, [rec(T0, '/x', { latency_ms: 100 }), rec(T0 + MIN, '/x', { latency_ms: 300 })]);
+    assert.deepStrictEqual(windowStats(ctx, { from: T0, to: T0 + HOUR }).latency.p50, 100);
+    // the block of both records fails to write after their rollups were added
+    const st = store as unknown as { writeBlock: () => void };
+    const write = st.writeBlock;
+    st.writeBlock = (): void => { throw new Error('disk full'); };
+    try {
+      assert.throws(() => store.insert(a, [rec(T0 + 2 * MIN, '/y', { latency_ms: 100 }), rec(T0 + 3 * MIN, '/x', { latency_ms: 300 })]), /disk full/);
+    } finally { st.writeBlock = write; }
+    assert.deepStrictEqual(store.all('SELECT count(*) FROM calls')[0], [2]);
+    assert.deepStrictEqual(store.all('SELECT n FROM hist_hour ORDER BY b'), [[1], [1]]);
+    assert.deepStrictEqual(store.all('SELECT sum(n) FROM hist_day'), [[2]]);
+    let days = 0;
+    store.eachDayHistogram(T0 - DAY, T0 + DAY, (_d, _e, _m, _b, n) => { days += n; });
+    let hours = 0;
+    store.eachHourHistogram(T0 - DAY, T0 + DAY, (_h, _b, n) => { hours += n; });
+    assert.deepStrictEqual([days, hours], [2, 2]);
+  });
+
   it('a bulk load into an empty store fills the in-memory mirrors and recent rows as it goes: same figures as loading them from the tables', async () => {
     const records = (): StoredCall[] => [...fiveCalls(), rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged', model: 'gpt-4o' })];
     store.beginBulk();

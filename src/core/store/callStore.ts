@@ -4,7 +4,7 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
 import { backupSchema, backupSchemaSync, eachNumberRow, loadSqlJs, prefaultHeap } from './sqlJs';
 import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, tsIndexSql } from './schema';
-import { DAY_MS, MEASURES, RollupDelta, RollRow } from './rollups';
+import { DAY_MS, HOUR_MS, MEASURES, RollupDelta, RollRow } from './rollups';
 import { fileSizeIfExists, readFileIfExistsAsync, writeFileAtomic } from './persistence';
 
 /**
@@ -52,6 +52,8 @@ const COLUMN_DEFAULT: (number | null)[] = [];
       'input_tokens', 'output_tokens', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'price_version_id', 'request_hash'].includes(c) ? null : 0);
   }
 }
+/** The optional columns' indexes. */
+const OPTIONAL_INDEX: number[] = COLUMN_BIT.flatMap((bit, i) => (bit ? [i] : []));
 /** Insert statements kept for this many column sets; a batch beyond them binds every column. */
 const MAX_COLUMN_SETS = 32;
 const ALL_COLUMNS_MASK = 2 ** OPTIONAL_COLUMNS.size - 1;
@@ -624,7 +626,14 @@ export class CallStore {
   private histDaySink(): ((t: number, e: number, m: number, b: number, n: number) => void) | undefined {
     const mem = this.histDayMem;
     if (!mem) return undefined;
-    return (t, e, m, b, n) => addDayHist(mem, t, e, m, b, n);
+    // called per call by a bulk insert (see RollupDelta.histogramsTo): calls come mostly in time order
+    let lastT = NaN, lastDay: Map<number | string, number[]> | undefined;
+    return (t, e, m, b, n) => {
+      let day = t === lastT ? lastDay : mem.get(t);
+      if (!day) { day = new Map(); mem.set(t, day); }
+      addDayHistIn(day, e, m, b, n);
+      if (!day.size) { mem.delete(t); lastT = NaN; lastDay = undefined; } else { lastT = t; lastDay = day; }
+    };
   }
 
   /** Day histograms (UTC days) of [from, to): each(day, endpoint id, model id, bucket, count). */
@@ -643,12 +652,14 @@ export class CallStore {
   private histSink(): ((t: number, b: number, n: number) => void) | undefined {
     const mem = this.histHourMem;
     if (!mem) return undefined;
+    // called per call by a bulk insert (see RollupDelta.histogramsTo): calls come mostly in time order
+    let lastT = NaN, lastM: Map<number, number> | undefined;
     return (t, b, n) => {
-      let m = mem.get(t);
+      let m = t === lastT ? lastM : mem.get(t);
       if (!m) { m = new Map(); mem.set(t, m); }
       const v = (m.get(b) ?? 0) + n;
       if (v > 0) m.set(b, v); else m.delete(b);
-      if (!m.size) mem.delete(t);
+      if (!m.size) { mem.delete(t); lastT = NaN; lastM = undefined; } else { lastT = t; lastM = m; }
     };
   }
 
@@ -853,7 +864,10 @@ export class CallStore {
    */
   insert(sourceId: number, records: readonly StoredCall[]): number {
     const floor = this.floors.get(sourceId) ?? 0;
-    const delta = new RollupDelta();
+    // the histogram counts go straight to the pending changes and the mirrors (see histogramsTo)
+    const delta = new RollupDelta().histogramsTo(this.pending, this.histSink(), this.histDaySink());
+    // records whose rollups were added (on a failure, their histogram counts are taken back out)
+    let added = 0;
     // one block of up to MULTI_ROWS rows, NCOL values each, filled by index (no growth, no copies)
     const vals: SqlValue[] = this.blockValues;
     let rowsInBlock = 0;
@@ -894,11 +908,12 @@ export class CallStore {
         vals[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
         vals[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); vals[j++] = b(r.cost_estimated);
         vals[j++] = pv; vals[j++] = b(r.batch); vals[j++] = r.request_hash ?? null; vals[j++] = b(r.zone_assumed);
-        for (let i = 0; i < NCOL; i++) {
-          const bit = COLUMN_BIT[i];
-          if (bit && vals[first + i] !== COLUMN_DEFAULT[i]) mask |= bit;
+        for (let k = 0; k < OPTIONAL_INDEX.length; k++) {
+          const i = OPTIONAL_INDEX[k], bit = COLUMN_BIT[i];
+          if ((mask & bit) === 0 && vals[first + i] !== COLUMN_DEFAULT[i]) mask |= bit;
         }
         delta.addValues(ts, e, m, p, b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
+        added++;
         if (recent && ts >= recent.from) {
           const o = this.recentSlot(recent);
           const row = recent.rows;
@@ -925,6 +940,7 @@ export class CallStore {
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.dropMirrors();
+      this.takeBackHistograms(records, floor, added);
       throw e;
     }
     // The rollup tables are written behind: the in-memory mirrors, which most queries read, follow
@@ -940,6 +956,21 @@ export class CallStore {
     if (!this.emptyRollups.size && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
     return inserted;
+  }
+
+  /** Subtracts the histogram counts of the first n records insert added to the pending changes (a failed insert). */
+  private takeBackHistograms(records: readonly StoredCall[], floor: number, n: number): void {
+    for (const r of records) {
+      if (n <= 0) return;
+      if (!Number.isFinite(r.ts) || r.ts < floor) continue;
+      n--;
+      const latency = num(r.latency_ms);
+      if (latency === null) continue;
+      const ts = Math.floor(r.ts);
+      // the ids are known: insert looked them up before adding this record
+      const e = this.ensureDim('endpoint', r.endpoint || '(unknown)'), m = this.ensureDim('model', r.model);
+      this.pending.addHist(ts - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS), ts - (((ts % DAY_MS) + DAY_MS) % DAY_MS), e, m, latency, -1);
+    }
   }
 
   /** Inserts n rows of vals (row-major, NCOL each), binding only the columns in mask and the required ones. */
@@ -1299,15 +1330,21 @@ function addDayRoll(mem: Map<number, Map<string, number[]>>, t: number, e: numbe
 function addDayHist(mem: Map<number, Map<number | string, number[]>>, t: number, e: number, m: number, b: number, n: number): void {
   let day = mem.get(t);
   if (!day) { day = new Map(); mem.set(t, day); }
-  // one number per (e, m, b) when the ids fit (no string per bucket: 129k of them at 1M calls)
-  const k: number | string = e >= 0 && e < 65_536 && m >= 0 && m < 32_768 && b >= -1_048_576 && b < 1_048_576
-    ? (e * 32_768 + m) * 2_097_152 + (b + 1_048_576) : `${e},${m},${b}`;
+  addDayHistIn(day, e, m, b, n);
+  if (!day.size) mem.delete(t);
+}
+
+function addDayHistIn(day: Map<number | string, number[]>, e: number, m: number, b: number, n: number): void {
+  // one number per (e, m, b) when the ids fit (no string per bucket: 129k of them at 1M calls); small ids
+  // below 2^27, a small integer to V8 (no heap number to hash), larger ones above it
+  const k: number | string = e >= 0 && e < 256 && m >= 0 && m < 256 && b >= -1024 && b < 1024 ? (e * 256 + m) * 2048 + (b + 1024)
+    : e >= 0 && e < 65_536 && m >= 0 && m < 32_768 && b >= -1_048_576 && b < 1_048_576
+      ? 134_217_728 + (e * 32_768 + m) * 2_097_152 + (b + 1_048_576) : `${e},${m},${b}`;
   const v = day.get(k);
   if (v) {
     v[3] += n;
     if (v[3] <= 0) day.delete(k);
   } else if (n > 0) day.set(k, [e, m, b, n]);
-  if (!day.size) mem.delete(t);
 }
 
 function inRanges(ranges: readonly [number, number][], t: number): boolean {

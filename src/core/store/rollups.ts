@@ -134,13 +134,20 @@ class Tier {
 }
 
 const P15 = 32_768, P20 = 1_048_576, P21 = 2_097_152;
-/** e, m, p, s as one number below 2^51, or -1 when an id is too large. */
+/**
+ * Small ids (the usual case: tens of endpoints and models) pack below 2^27, a small integer to V8 that
+ * a Map hashes and compares without a heap number; larger ones pack above 2^27 (no two keys collide).
+ */
+const SMALL = 2 ** 27;
+/** e, m, p, s as one number below 2^52, or -1 when an id is too large. */
 function packDims(e: number, m: number, p: number, s: number): number {
-  return e >= 0 && e < P20 && m >= 0 && m < P15 && p >= 0 && p < P15 ? ((e * P15 + m) * P15 + p) * 2 + s : -1;
+  if (e >= 0 && e < 256 && m >= 0 && m < 256 && p >= 0 && p < 512) return ((e * 256 + m) * 512 + p) * 2 + s;
+  return e >= 0 && e < P20 && m >= 0 && m < P15 && p >= 0 && p < P15 ? SMALL + ((e * P15 + m) * P15 + p) * 2 + s : -1;
 }
-/** e, m, latency bucket as one number below 2^52, or -1. */
+/** e, m, latency bucket as one number below 2^53, or -1. */
 function packHistDay(e: number, m: number, b: number): number {
-  return e >= 0 && e < 65_536 && m >= 0 && m < P15 && b >= -P20 && b < P20 ? (e * P15 + m) * P21 + (b + P20) : -1;
+  if (e >= 0 && e < 256 && m >= 0 && m < 256 && b >= -1024 && b < 1024) return (e * 256 + m) * 2048 + (b + 1024);
+  return e >= 0 && e < 65_536 && m >= 0 && m < P15 && b >= -P20 && b < P20 ? SMALL + (e * P15 + m) * P21 + (b + P20) : -1;
 }
 
 function byKey(a: Entry, b: Entry): number {
@@ -162,6 +169,24 @@ export class RollupDelta {
   readonly histHour = new Tier(1);
   readonly histDay = new Tier(1);
   private negative = false;
+  private histTo: RollupDelta | null = null;
+  private onHistHour?: (t: number, b: number, n: number) => void;
+  private onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void;
+
+  /**
+   * The histogram counts of add/addValues go straight into target and to the sinks (the store's in-memory
+   * mirrors), not into this delta, which then has none to merge (mergeInto) or feed. They are integer
+   * counts, so target and the mirrors sum to the same in any order, and their new keys come in the same
+   * order as through a batch delta (first seen first). A 10k-call batch of a bulk load made ~8k histogram
+   * entries (most of them new day x endpoint x model x bucket keys), each created, merged and fed once.
+   */
+  histogramsTo(target: RollupDelta, onHistHour?: (t: number, b: number, n: number) => void,
+    onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void): this {
+    this.histTo = target;
+    this.onHistHour = onHistHour;
+    this.onHistDay = onHistDay;
+    return this;
+  }
 
   add(r: RollRow, sign: 1 | -1 = 1): void {
     this.addValues(r.ts, r.e, r.m, r.p, r.s, r.latency, r.rc, r.input, r.output, r.cr, r.cw, r.cw1h, r.reas, r.cost, r.retry, sign);
@@ -178,10 +203,19 @@ export class RollupDelta {
     measuresOf(this.minute.get(minute, s, minute, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
     measuresOf(this.hour.get(hour, dims, hour, e, m, p, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
     measuresOf(this.day.get(day, dims, day, e, m, p, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
-    if (latency !== null) {
-      const b = latencyBucket(latency);
-      this.histHour.get(hour, b >= -P21 ? b + P21 : -1, hour, b).acc[0] += sign;
-      this.histDay.get(day, packHistDay(e, m, b), day, e, m, b).acc[0] += sign;
+    if (latency !== null) this.addHist(hour, day, e, m, latency, sign);
+  }
+
+  /** The histogram counts of one call (hour and day: its UTC hour and day start), see histogramsTo. */
+  addHist(hour: number, day: number, e: number, m: number, latency: number, sign: 1 | -1): void {
+    const b = latencyBucket(latency);
+    const to = this.histTo ?? this;
+    if (sign < 0) to.negative = true;
+    to.histHour.get(hour, b >= -P21 ? b + P21 : -1, hour, b).acc[0] += sign;
+    to.histDay.get(day, packHistDay(e, m, b), day, e, m, b).acc[0] += sign;
+    if (to !== this) {
+      this.onHistHour?.(hour, b, sign);
+      this.onHistDay?.(day, e, m, b, sign);
     }
   }
 
