@@ -74,6 +74,9 @@ describe('query pieces kept across data changes', function () {
     const put = (xs: StoredCall[]): void => { calls.push(...xs); s.insert(s.sourceId('t'), xs.map(x => ({ ...x }))); };
     const lat = (st: CallStore, now: number): unknown[] => {
       const w = windowStats({ store: st, timeZone: 'UTC' }, { from: now - DAY, to: now });
+      // the window before (as the Real-time KPIs ask): its last span also ends inside an hour, and has no calls
+      const prev = windowStats({ store: st, timeZone: 'UTC' }, { from: now - 2 * DAY, to: now - DAY });
+      assert.strictEqual(prev.calls, 0);
       return [w.calls, w.latency.p50, w.latency.p95, w.latency.p99];
     };
     const fresh = async (now: number): Promise<unknown[]> => {

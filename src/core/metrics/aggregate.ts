@@ -394,13 +394,16 @@ export function latencyDists(ctx: QueryContext, filter: QueryFilter, dims: Dim[]
 }
 
 /**
- * Per store and filter, the last sorted run computed for a span that ends inside an hour (the newest
- * hour's, up to now): its span, the data generation, the run. One per filter: an hour's worth of values.
+ * Per store and filter, the last sorted runs computed for spans that end inside an hour (the newest
+ * hour's, up to now): span, data generation, run. Two per filter, of different hour starts: a window
+ * and the one before it (the Real-time KPIs' previous 24 h) each have one, and with one slot the
+ * previous window's took the newest hour's at every refresh, which was then sorted again in full.
  */
 interface LastRun { a: number; b: number; gen: number; run: Float64Array }
-const lastRunsByStore = new WeakMap<CallStore, Map<string, LastRun>>();
+const LAST_RUNS_PER_FILTER = 2;
+const lastRunsByStore = new WeakMap<CallStore, Map<string, LastRun[]>>();
 
-function lastRunsOf(store: CallStore): Map<string, LastRun> {
+function lastRunsOf(store: CallStore): Map<string, LastRun[]> {
   let m = lastRunsByStore.get(store);
   if (!m) { m = new Map(); lastRunsByStore.set(store, m); }
   return m;
@@ -479,7 +482,8 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
           // The newest hour's span ends at now, so its piece is new at every refresh: when only calls at or
           // after the end of the span last computed from the same start came in since, that run is extended
           // (the new latencies sorted and merged in) instead of the hour's 10-100k latencies sorted again.
-          const last = lastRuns.get(lkey);
+          const kept = lastRuns.get(lkey);
+          const last = kept?.find(r => r.a === a);
           const d = new ExactDist();
           let out: Float64Array;
           if (last && last.a === a && last.b <= b && ctx.store.changedSince(last.gen) >= last.b) {
@@ -490,8 +494,17 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
             out = d.sortedCopy();
           }
           if (b % HOUR_MS !== 0) {
-            if (lastRuns.size >= 64) lastRuns.clear();
-            lastRuns.set(lkey, { a, b, gen: ctx.store.generation, run: out });
+            const next = { a, b, gen: ctx.store.generation, run: out };
+            if (kept) {
+              // the span's own slot, else the least recently set one's
+              const i = kept.findIndex(r => r.a === a);
+              if (i >= 0) kept.splice(i, 1);
+              else if (kept.length >= LAST_RUNS_PER_FILTER) kept.shift();
+              kept.push(next);
+            } else {
+              if (lastRuns.size >= 64) lastRuns.clear();
+              lastRuns.set(lkey, [next]);
+            }
           }
           return out;
         }, v => v.length);
