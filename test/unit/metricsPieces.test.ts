@@ -187,6 +187,14 @@ describe('query pieces kept across data changes', function () {
     assert.deepStrictEqual(byEndpoint(ctx, r24).map(r => [r.key, r.costUsd]), [['/a', 3], ['/b', 2]]);
     assert.deepStrictEqual(windowStats(ctx, r30).costUsd, 7);
     assert.deepStrictEqual(answers(ctx), await fresh());
+
+    // two appends before the next refresh, the first one to an older hour (20 Jan 02:10): both counted
+    add('x', [rec(T(0, 20, 2, 10), '/b', 70, 256)]);
+    add('x', [rec(T(0, 20, 12, 25), '/a', 60, 128)]);
+    w = windowStats(ctx, r24);
+    // 7 calls, 5 + 128 + 256 = 389; [50, 60, 70, 100, 200, 300, 400]: p50 rank ceil(3.5) = 4 -> 100, p95 rank ceil(6.65) = 7 -> 400
+    assert.deepStrictEqual([w.calls, w.costUsd, w.errors, w.latency.p50, w.latency.p95], [7, 389, 0, 100, 400]);
+    assert.deepStrictEqual(answers(ctx), await fresh());
   });
 
   it('raw rows deleted by retention leave the answers, their hour rollups stay', async () => {

@@ -56,11 +56,15 @@ const MAX_CHANGES = 8192;
 const states = new WeakMap<CallStore, State>();
 
 function sync(st: State, store: CallStore): void {
+  // only the hours from the lowest call time inserted since the last sync can differ (a tail append:
+  // the newest hour or two of ~720 at 30 days); any other change (or a first sync) compares them all
+  const low = Number.isNaN(st.gen) ? -Infinity : store.changedSince(st.gen);
+  const from = Number.isFinite(low) ? Math.floor(low / HOUR_MS) * HOUR_MS : low;
   st.gen = store.generation;
   st.syncs++;
   const changed: number[] = [];
   // compared in place: the copies are only written for the hours that changed (most syncs: one)
-  store.eachHourTotal(-Infinity, Infinity, (t, s, m) => {
+  store.eachHourTotal(from, Infinity, (t, s, m) => {
     let h = st.hours.get(t);
     if (!h) { h = { v: new Float64Array(2 * m.length), seen: [0, 0] }; st.hours.set(t, h); }
     h.seen[s ? 1 : 0] = st.syncs;
@@ -74,6 +78,7 @@ function sync(st: State, store: CallStore): void {
   });
   // a half (failed or succeeded calls) not seen this time has no calls left
   for (const [t, h] of st.hours) {
+    if (t < from) continue;
     for (const s of [0, 1]) {
       if (h.seen[s] === st.syncs) continue;
       const off = s * (h.v.length / 2);
