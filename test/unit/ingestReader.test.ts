@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult } from '../../src/core/ingest/logReader';
+import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult, warmUpReader } from '../../src/core/ingest/logReader';
 import { OriginRecord } from '../../src/core/model';
 
 /** A tiny store with the documented semantics: re-key renamedFrom, then reset, then add. */
@@ -354,6 +354,35 @@ describe('ingest: LogReader tailing', () => {
     const s = new MiniStore();
     const again = await r.readNew([p('app.jsonl')], s.sink);
     assert.strictEqual(again[0].records, 1);
+  });
+
+  it('warmUpReader re-reads the end of what was read without storing anything or moving a checkpoint', async () => {
+    // 3,000 lines of ~100 bytes: the slice (64 KB) starts mid-file, at a line start
+    let text = '';
+    for (let i = 0; i < 3000; i++) text += line(`/e${i % 7}`, i % 60);
+    fs.writeFileSync(p('app.jsonl'), text);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.jsonl']);
+    const cps = r.checkpoints();
+    const before = JSON.stringify(cps);
+    const missing: Checkpoint = { ...cps[0], path: p('gone.jsonl') };
+    const parsed: number[] = [];
+    await warmUpReader([...cps, missing], { timeZone: 'UTC' }, { rounds: 3, delayMs: 0, onRecords: n => parsed.push(n) });
+    // rounds 1 and 3 read app.jsonl from the first line starting in its last 65,536 bytes; round 2 finds no file
+    const start = text.indexOf('\n', text.length - 65536) + 1;
+    const tail = text.slice(start).split('\n').length - 1;
+    assert.deepStrictEqual(parsed, [tail, tail]);
+    assert.ok(tail > 100 && tail < 3000);
+    assert.strictEqual(JSON.stringify(cps), before);
+    assert.strictEqual(s.batches.length, 1);
+    // the reader that read the file goes on from its own checkpoint: only the new line
+    fs.appendFileSync(p('app.jsonl'), line('/new'));
+    const res = await read(r, s, ['app.jsonl']);
+    assert.strictEqual(res[0].records, 1);
+    assert.strictEqual(s.rows.get(p('app.jsonl'))!.length, 3001);
+    // nothing to warm: resolves at once
+    await warmUpReader([{ ...cps[0], gz: true }], {}, { delayMs: 0 });
   });
 });
 

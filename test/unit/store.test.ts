@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CallRecord, CostSource, emptyRecord, OriginRecord, SourceStats } from '../../src/core/model';
-import { CallStore, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
+import { CallStore, R_COLS, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
 import { AlertHistory } from '../../src/core/alerts/history';
 import { AlertEngine } from '../../src/core/alerts/alertEngine';
 import type { AlertRule } from '../../src/core/alerts/rules';
@@ -311,6 +311,17 @@ describe('store and metrics', function () {
     store.deleteSource(sid);
     assert.strictEqual(windowStats(ctx, { from: T0 + 3 * DAY - MIN, to: T0 + 3 * DAY + MIN }).calls, 0);
     assert.strictEqual(store.recentRows().n, 0);
+  });
+
+  it('recent rows move forward by dropping the calls before the window and keeping the rest in order', () => {
+    const sid = store.sourceId('a');
+    store.insert(sid, [rec(T0, '/a', { latency_ms: 1 }), rec(T0 + 10 * HOUR, '/a', { latency_ms: 2 }), rec(T0 + 20 * HOUR, '/a', { latency_ms: 3 })]);
+    assert.strictEqual(store.recentRows().n, 3); // from T0 + 20 h - 49 h
+    // newest T0 + 60 h: the window starts at T0 + 11 h (40 h later than before, past the 12 h slack), T0 and T0 + 10 h leave
+    store.insert(sid, [rec(T0 + 60 * HOUR, '/a', { latency_ms: 4 }), rec(T0 + 59 * HOUR, '/a', { latency_ms: 5 })]);
+    const rows = store.recentRows();
+    assert.strictEqual(rows.from, T0 + 11 * HOUR);
+    assert.deepStrictEqual(Array.from({ length: rows.n }, (_, i) => rows.rows[i * R_COLS]), [T0 + 20 * HOUR, T0 + 59 * HOUR, T0 + 60 * HOUR]);
   });
 
   it('recent rows inserted out of order are found by a ts range', () => {

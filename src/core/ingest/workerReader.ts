@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { Worker } from 'worker_threads';
 import type { OriginRecord, Problem } from '../model';
-import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult } from './logReader';
+import { Checkpoint, LogReader, ReadBatch, ReadOptions, SourceResult, warmUpReader } from './logReader';
 import { decodeRecords, RecordColumns } from './recordColumns';
 
 /** Unread bytes below which the read stays in this thread (a worker takes ~30-60 ms to start). */
@@ -151,7 +151,11 @@ export class WorkerReader {
     if (!this.opts.signal?.aborted && !workerBroken && (this.w.cores ?? CORES) > 1 && fs.existsSync(this.w.script)
       && await unreadBytes(paths, this.cps) >= (this.w.minBytes ?? DEFAULT_WORKER_MIN_BYTES)) {
       const r = await this.inWorker(paths, sink);
-      if (r) return r;
+      if (r) {
+        // this thread's parser has not run: warm it (in idle turns) for the tail reads that follow
+        if (this.lastMode === 'worker') void warmUpReader(this.cps, this.opts);
+        return r;
+      }
     }
     this.lastMode = 'thread';
     return this.inThread(paths, sink);

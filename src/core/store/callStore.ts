@@ -604,13 +604,15 @@ export class CallStore {
     if (!rec.sorted) sortRecent(rec);
     const from = rec.max - RECENT_MS;
     const rows = rec.rows;
-    let w = 0;
-    for (let i = 0, o = 0; i < rec.n; i++, o += R_COLS) {
-      if (rows[o] < from) continue;
-      if (w !== o) rows.copyWithin(w, o, o + R_COLS);
-      w += R_COLS;
+    // in ts order: the rows before from are a prefix, found by bisection and dropped with one copy
+    // (a row-by-row copy of ~61 h of rows at every trim was ~0.2 s of a 1M-call bulk load)
+    let lo = 0, hi = rec.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rows[mid * R_COLS] < from) lo = mid + 1; else hi = mid;
     }
-    rec.n = w / R_COLS;
+    if (lo > 0) rows.copyWithin(0, lo * R_COLS, rec.n * R_COLS);
+    rec.n -= lo;
     rec.from = from;
   }
 
