@@ -357,6 +357,22 @@ describe('store and metrics', function () {
     assert.deepStrictEqual(store.all('SELECT b, n FROM hist_hour').map(r => r.map(Number)), [[-22, 4]]);
   });
 
+  it('rollup tiers: each call in its own minute, hour and day, in time order or not', () => {
+    const d = new RollupDelta();
+    const row = (ts: number): RollRow => ({ ts, e: 1, m: 1, p: 0, s: 1, latency: 10, rc: null, input: null, output: null,
+      cr: 0, cw: 0, cw1h: 0, reas: 0, cost: null, retry: 0 });
+    // T0 is 12:00:00 UTC
+    for (const ts of [T0 + 59_999, T0 + 60_000, T0 - 1, T0 + HOUR, T0 + 12 * HOUR - 1, T0 + 12 * HOUR, T0 + 30_000, T0 - DAY]) d.add(row(ts));
+    d.flush(store.db);
+    const col = (sql: string): number[][] => store.all(sql).map(r => r.map(Number));
+    assert.deepStrictEqual(col('SELECT t, calls FROM roll_minute ORDER BY t'), [[T0 - DAY, 1], [T0 - MIN, 1], [T0, 2], [T0 + MIN, 1], [T0 + HOUR, 1],
+      [T0 + 12 * HOUR - MIN, 1], [T0 + 12 * HOUR, 1]]);
+    assert.deepStrictEqual(col('SELECT t, calls FROM roll_hour ORDER BY t'), [[T0 - DAY, 1], [T0 - HOUR, 1], [T0, 3], [T0 + HOUR, 1],
+      [T0 + 11 * HOUR, 1], [T0 + 12 * HOUR, 1]]);
+    assert.deepStrictEqual(col('SELECT t, calls FROM roll_day ORDER BY t'), [[T0 - 12 * HOUR - DAY, 1], [T0 - 12 * HOUR, 6], [T0 + 12 * HOUR, 1]]);
+    assert.deepStrictEqual(col('SELECT t, sum(n) FROM hist_day GROUP BY t ORDER BY t'), [[T0 - 12 * HOUR - DAY, 1], [T0 - 12 * HOUR, 6], [T0 + 12 * HOUR, 1]]);
+  });
+
   it('rollup keys: small ids packed as small integers never meet larger ids packed as big numbers', () => {
     const d = new RollupDelta();
     const row = (e: number, m: number, latency: number): RollRow => ({ ts: T0 + 5 * MIN, e, m, p: 0, s: 0, latency, rc: null, input: null, output: null,

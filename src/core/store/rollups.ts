@@ -169,6 +169,10 @@ export class RollupDelta {
   readonly histHour = new Tier(1);
   readonly histDay = new Tier(1);
   private negative = false;
+  /** the minute, hour and day starts of the last call added (see addValues) */
+  private lastMinute = NaN;
+  private lastHour = NaN;
+  private lastDay = NaN;
   private histTo: RollupDelta | null = null;
   private onHistHour?: (t: number, b: number, n: number) => void;
   private onHistDay?: (t: number, e: number, m: number, b: number, n: number) => void;
@@ -196,9 +200,16 @@ export class RollupDelta {
   addValues(ts: number, e: number, m: number, p: number, s: number, latency: number | null, rc: number | null, input: number | null,
     output: number | null, cr: number, cw: number, cw1h: number, reas: number, cost: number | null, retry: number, sign: 1 | -1 = 1): void {
     if (sign < 0) this.negative = true;
-    const minute = ts - (((ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
-    const hour = ts - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
-    const day = ts - (((ts % DAY_MS) + DAY_MS) % DAY_MS);
+    // calls come mostly in time order: the previous call's minute, hour and day usually hold this one
+    // too (a % of a time in ms is a floating-point remainder, six of them per call)
+    let minute = this.lastMinute, hour = this.lastHour, day = this.lastDay;
+    if (!(ts >= minute && ts < minute + MINUTE_MS)) {
+      this.lastMinute = minute = ts - (((ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+      if (!(ts >= hour && ts < hour + HOUR_MS)) {
+        this.lastHour = hour = ts - (((ts % HOUR_MS) + HOUR_MS) % HOUR_MS);
+        if (!(ts >= day && ts < day + DAY_MS)) this.lastDay = day = ts - (((ts % DAY_MS) + DAY_MS) % DAY_MS);
+      }
+    }
     const dims = packDims(e, m, p, s);
     measuresOf(this.minute.get(minute, s, minute, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
     measuresOf(this.hour.get(hour, dims, hour, e, m, p, s).acc, sign, latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
