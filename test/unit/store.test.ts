@@ -407,6 +407,27 @@ describe('store and metrics', function () {
     assert.deepStrictEqual([days, hours], [2, 2]);
   });
 
+  it('a failed insert keeps none of its rows, also those of blocks written before the failure (the store schema has a rollback journal)', () => {
+    const a = store.sourceId('a');
+    store.insert(a, [rec(T0, '/x', { latency_ms: 100 })]);
+    // 150 calls: the first block of 100 is written, then the block of the other 50 fails
+    const st = store as unknown as { runBlock: (...a: unknown[]) => void };
+    const run = st.runBlock;
+    let blocks = 0;
+    st.runBlock = function (this: unknown, ...args: unknown[]): void {
+      if (++blocks > 1) throw new Error('disk full');
+      run.apply(this, args);
+    };
+    try {
+      assert.throws(() => store.insert(a, Array.from({ length: 150 }, (_, i) => rec(T0 + (i + 1) * 1000, '/x', { latency_ms: 10 }))), /disk full/);
+    } finally { st.runBlock = run; }
+    assert.strictEqual(blocks, 2);
+    // only the first call: 1 row, 1 call in the rollups
+    assert.deepStrictEqual(store.one('SELECT count(*) FROM calls'), [1]);
+    assert.deepStrictEqual(store.one('SELECT sum(calls) FROM roll_hour'), [1]);
+    assert.strictEqual(windowStats(ctx, { from: T0, to: T0 + HOUR }).calls, 1);
+  });
+
   it('a bulk load into an empty store fills the in-memory mirrors and recent rows as it goes: same figures as loading them from the tables', async () => {
     const records = (): StoredCall[] => [...fiveCalls(), rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged', model: 'gpt-4o' })];
     store.beginBulk();
@@ -522,6 +543,89 @@ describe('store and metrics', function () {
       // 6 calls, 5 with a latency: 5 in the histograms
       assert.strictEqual(Number(b.db.exec('SELECT sum(n) FROM hist_hour')[0].values[0][0]), 5);
     } finally { a.close(); b.close(); }
+  });
+
+  it('a bulk load into an empty store defers its raw rows: any reader of calls writes them first, in insert order, with every column; the timer writes them in slices', async () => {
+    // straight from the database: no pending work done first
+    const raw = (s: CallStore): number => Number(s.db.exec('SELECT count(*) FROM calls')[0].values[0][0]);
+    // 250 calls: two full blocks of 100 and a partial one of 50; a few rows with text and rare columns
+    const recs = (): StoredCall[] => {
+      const out: StoredCall[] = [];
+      for (let i = 0; i < 250; i++) out.push(rec(T0 + i * 1000, `/e${i % 3}`, { latency_ms: 100 + i, cost_usd: i % 2 ? 0.25 : null, cost_source: i % 2 ? 'logged' : 'unpriced' }));
+      Object.assign(out[7], { method: 'POST', request_id: 'r-7', retry_count: 2, price_version: 'prices 1' });
+      Object.assign(out[149], { error_type: 'timeout', success: false, status_code: 504, ttft_ms: 12.5 });
+      Object.assign(out[201], { request_hash: 'h-201', trace_id: 't-201', zone_assumed: true });
+      return out;
+    };
+    const all = (s: CallStore): unknown[] => s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(r => r.slice(1));
+    const plain = await open();
+    try {
+      // the same records into both (rec() numbers lines as it goes)
+      const r = recs();
+      plain.insert(plain.sourceId('a'), r);
+      store.beginBulk();
+      // two inserts of one source, 100 + 150 rows
+      store.insert(store.sourceId('a'), r.slice(0, 100));
+      store.insert(store.sourceId('a'), r.slice(100));
+      store.endBulk();
+      assert.strictEqual(store.hasDeferredRows, true);
+      assert.strictEqual(raw(store), 0);
+      // the dashboard's figures come from memory: 250 calls, 125 priced at 0.25 = 31.25 USD
+      const w = windowStats(ctx, { from: T0 - HOUR, to: T0 + HOUR });
+      assert.deepStrictEqual([w.calls, w.costUsd], [250, 31.25]);
+      assert.strictEqual(raw(store), 0);
+      assert.strictEqual(store.isEmpty(), false);
+      // a query of calls writes them all first, in the order inserted: ids 1..250, same rows as a plain insert
+      assert.deepStrictEqual(all(store), all(plain));
+      assert.strictEqual(store.hasDeferredRows, false);
+      assert.deepStrictEqual(store.one('SELECT min(id), max(id), count(*) FROM calls'), [1, 250, 250]);
+      assert.deepStrictEqual(store.one('SELECT method, request_id, retry_count FROM calls WHERE line = ?', [r[7].line]), ['POST', 'r-7', 2]);
+    } finally { plain.close(); }
+
+    // the timer writes them on its own, in slices; a tail insert while rows wait goes behind them
+    const b = await open({ finishDelayMs: 1 });
+    try {
+      b.beginBulk();
+      b.insert(b.sourceId('a'), recs());
+      b.endBulk();
+      b.insert(b.sourceId('t'), [rec(T0 + 300_000, '/tail', { latency_ms: 5 })]);
+      assert.strictEqual(raw(b), 0);
+      for (let i = 0; i < 200 && b.hasDeferredRows; i++) await new Promise(res => setTimeout(res, 5));
+      assert.strictEqual(b.hasDeferredRows, false);
+      // 250 + 1 rows, the tail row last (id 251)
+      assert.strictEqual(raw(b), 251);
+      assert.deepStrictEqual(b.one('SELECT id, ts FROM calls WHERE endpoint_id = (SELECT id FROM endpoints WHERE name = ?)', ['/tail']), [251, T0 + 300_000]);
+    } finally { b.close(); }
+  });
+
+  it('deferred raw rows: a failed insert takes back what it queued; past the cap the oldest rows are written as new ones come', async () => {
+    const raw = (s: CallStore): number => Number(s.db.exec('SELECT count(*) FROM calls')[0].values[0][0]);
+    const calls = (n: number, from: number): StoredCall[] => Array.from({ length: n }, (_, i) => rec(T0 + (from + i) * 1000, '/x', { latency_ms: 10 }));
+    const s = await open({ maxDeferredRows: 200 });
+    try {
+      s.beginBulk();
+      s.insert(s.sourceId('a'), calls(150, 0));
+      // 150 queued (blocks of 100 and 50), none written
+      assert.strictEqual(raw(s), 0);
+      // 100 more: 250 > 200, so the oldest block (100 rows) is written before the new one is queued
+      s.insert(s.sourceId('a'), calls(100, 150));
+      assert.strictEqual(raw(s), 100);
+      // an insert that fails after queueing (and writing old rows for room) leaves the queue as it was
+      const st = s as unknown as { recentSlot: (...a: unknown[]) => number };
+      const slot = st.recentSlot;
+      let seen = 0;
+      st.recentSlot = function (this: unknown, ...a: unknown[]): number {
+        if (++seen > 150) throw new Error('out of memory');
+        return slot.apply(this, a);
+      };
+      try {
+        assert.throws(() => s.insert(s.sourceId('a'), calls(200, 250)), /out of memory/);
+      } finally { st.recentSlot = slot; }
+      s.endBulk();
+      // what reached calls: the 250 calls of the two good inserts, none of the failed one
+      s.finishBulk();
+      assert.deepStrictEqual(s.one('SELECT count(*), min(ts), max(ts) FROM calls'), [250, T0, T0 + 249_000]);
+    } finally { s.close(); }
   });
 
   it('tail appends write the rollup tables behind, and any read of a rollup table sees every insert first', () => {

@@ -115,6 +115,8 @@ export interface StoreOptions {
   persistPagesPerStep?: number;
   /** ms after a bulk load before its deferred rollup tables and indexes are written (default FINISH_DELAY_MS) */
   finishDelayMs?: number;
+  /** rows a bulk load keeps for a later write into calls (default MAX_DEFERRED_ROWS; see deferBlock) */
+  maxDeferredRows?: number;
 }
 
 export interface SourceState {
@@ -128,6 +130,14 @@ export interface SourceState {
 const b = (v: boolean): number => (v ? 1 : 0);
 
 interface ColumnSet { cols: number[]; multi: Statement; single: Statement; params: SqlValue[] }
+
+/**
+ * Up to MULTI_ROWS rows of a bulk load kept for a later write into calls (see CallStore.deferBlock):
+ * nums holds the bound values of set's columns, row-major (n x set.cols.length); a value that is not a
+ * number is NaN there (bound as NULL, as sql.js binds NaN), and when it is not null either (text), it
+ * is in others as a pair [index, value].
+ */
+interface DeferredBlock { set: ColumnSet; n: number; nums: number[]; others: SqlValue[] | null }
 
 /** For databases in sql.js's MEMFS that are copies: no journal, no syncs. */
 const FAST_WRITES = 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;';
@@ -167,6 +177,14 @@ const CALLS_TABLE = /\bFROM calls\b/;
  */
 const FINISH_DELAY_MS = 1_000;
 const FINISH_STEP_MS = 20;
+/** Each step of the write of deferred rows (see drainRows) stops after about this long. */
+const DRAIN_SLICE_MS = 12;
+/**
+ * Rows a bulk load into an empty store keeps in memory for a later write (~8 bytes per bound column,
+ * ~190 bytes a row for the bench's calls): beyond this, the oldest are written as new ones come, so a
+ * larger log costs what it did before this deferral, and memory stays bounded.
+ */
+const MAX_DEFERRED_ROWS = 1_500_000;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
@@ -226,8 +244,20 @@ export class CallStore {
   private sourceCache: Map<string, SourceState> | null = null;
   /** ids of the sources whose row is behind their sourceCache entry */
   private sourcesDirty = new Set<number>();
+  /**
+   * Rows inserted but not yet written into calls, oldest first from deferredHead (see deferBlock). Every
+   * reader of calls writes them first (rowsReady), so no query sees calls without them.
+   */
+  private deferred: DeferredBlock[] = [];
+  private deferredHead = 0;
+  private deferredRows = 0;
+  /** True during a bulk load into an empty store: its rows are deferred (see deferBlock). */
+  private deferRows = false;
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
-    db.exec(`${FAST_WRITES} PRAGMA temp_store=MEMORY;`);
+    // The store's own schema keeps a rollback journal in memory: with journal_mode=OFF, SQLite's ROLLBACK
+    // "behaves in an undefined way" and in fact kept the rows a failed insert had written (a unit test
+    // fails without it). Main holds nothing.
+    db.exec(`${FAST_WRITES} PRAGMA ${STORE_SCHEMA}.journal_mode=MEMORY; PRAGMA temp_store=MEMORY;`);
     this.loadDims();
     for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
     // a new store: nothing can expire until inserts say so
@@ -379,7 +409,10 @@ export class CallStore {
         this.flushRange(range[1], a, b);
       } else if (named) this.flushPendingRollups(named);
     }
-    if (this.indexesPending.length && CALLS_TABLE.test(sql)) this.buildIndexes();
+    if (CALLS_TABLE.test(sql)) {
+      this.rowsReady();
+      if (this.indexesPending.length) this.buildIndexes();
+    }
   }
 
   /**
@@ -402,8 +435,58 @@ export class CallStore {
 
   /** Everything a bulk load left for later, done now (persist, close of a bulk, tests). */
   finishBulk(): void {
+    this.rowsReady();
     this.flushPendingRollups();
     this.buildIndexes();
+  }
+
+  /** True while some inserted rows are not yet in calls (see deferBlock). */
+  get hasDeferredRows(): boolean {
+    return this.deferredHead < this.deferred.length;
+  }
+
+  /** Writes every deferred row into calls: before anything reads or changes calls. */
+  private rowsReady(): void {
+    if (this.hasDeferredRows) this.drainRows(Infinity);
+  }
+
+  /**
+   * Writes deferred rows into calls, oldest first, in one transaction, until none are left or budgetMs
+   * has passed. On a failure nothing of this step is kept and the rows stay queued.
+   */
+  private drainRows(budgetMs: number): void {
+    const t0 = performance.now();
+    const start = this.deferredHead;
+    let i = start;
+    this.db.exec('BEGIN');
+    try {
+      while (i < this.deferred.length) {
+        this.writeDeferred(this.deferred[i++]);
+        if ((i & 7) === 0 && performance.now() - t0 >= budgetMs) break;
+      }
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+    for (let k = start; k < i; k++) this.deferredRows -= this.deferred[k].n;
+    this.deferredHead = i;
+    if (i >= this.deferred.length) { this.deferred = []; this.deferredHead = 0; this.deferredRows = 0; }
+    else if (i > 4096 && i * 2 > this.deferred.length) { this.deferred = this.deferred.slice(i); this.deferredHead = 0; }
+  }
+
+  /** One deferred block into calls (inside the caller's transaction). */
+  private writeDeferred(d: DeferredBlock): void {
+    const set = d.set, w = set.cols.length, len = d.n * w;
+    const params = d.n === MULTI_ROWS ? set.params : new Array<SqlValue>(len);
+    const nums = d.nums;
+    for (let k = 0; k < len; k++) {
+      const v = nums[k];
+      params[k] = v === v ? v : null;
+    }
+    const others = d.others;
+    if (others) for (let k = 0; k < others.length; k += 2) params[others[k] as number] = others[k + 1];
+    this.runBlock(set, params, d.n);
   }
 
   /** Schedules the rest of a bulk load (see FINISH_DELAY_MS), one rollup table or index per step. */
@@ -413,16 +496,19 @@ export class CallStore {
       this.finishTimer = setTimeout(() => {
         this.finishTimer = undefined;
         if (this.closed || this.bulk) return;
+        let next = FINISH_STEP_MS;
         try {
+          // deferred rows first, in short slices back to back (~2 s at 1M calls), then one table or index per step
           const table = this.pending.pendingTables()[0];
-          if (table !== undefined) this.flushPendingRollups([table]);
+          if (this.hasDeferredRows) { this.drainRows(DRAIN_SLICE_MS); next = 0; }
+          else if (table !== undefined) this.flushPendingRollups([table]);
           else if (this.indexesPending.length) this.buildIndexes(true);
           else return;
         } catch (e) {
           this.opts.log?.(`Finishing the bulk load failed: ${e instanceof Error ? e.message : String(e)}`);
           return;
         }
-        step(FINISH_STEP_MS);
+        step(next);
       }, delay);
       // never keeps a CLI or a test alive: whatever is left is done by the next read or persist
       (this.finishTimer as { unref?: () => void }).unref?.();
@@ -824,6 +910,8 @@ export class CallStore {
       this.emptyRollups = new Set(['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day'].filter(t => !this.all(`SELECT 1 FROM ${t} LIMIT 1`).length));
       this.recent = { from: -Infinity, max: -Infinity, n: 0, rows: new Float64Array(R_COLS * 1024), sorted: true, sortedUpTo: 0 };
       this.bounds = { min: Infinity, max: -Infinity };
+      // the rows themselves are written into calls after the first dashboard, see deferBlock
+      this.deferRows = true;
     }
   }
   /**
@@ -836,18 +924,21 @@ export class CallStore {
   endBulk(): void {
     if (!this.bulk) return;
     this.bulk = false;
+    this.deferRows = false;
     this.indexesPending = tsIndexSql(STORE_SCHEMA).split(';').map(q => q.trim()).filter(q => q.length > 0);
-    if (this.emptyRollups.size) this.scheduleFinish();
+    if (this.emptyRollups.size || this.hasDeferredRows) this.scheduleFinish();
     else this.finishBulk();
   }
   /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
   get tsIndexHint(): string {
+    this.rowsReady();
     if (this.bulk) return '';
     this.buildIndexes();
     return 'INDEXED BY idx_calls_ts';
   }
   isEmpty(): boolean {
     if (this.bounds) return this.bounds.min > this.bounds.max;
+    if (this.hasDeferredRows) return false;
     return this.rows('SELECT 1 FROM calls LIMIT 1').length === 0;
   }
 
@@ -879,6 +970,8 @@ export class CallStore {
     let minTs = Infinity;
     const recent = this.recent;
     const bounds = this.bounds;
+    // where the deferred rows stood (a failure takes back what this insert queued or wrote of them)
+    const deferredMark = this.deferred.length, headMark = this.deferredHead, deferredRowsMark = this.deferredRows;
     this.gen++;
     this.db.exec('BEGIN');
     try {
@@ -941,6 +1034,9 @@ export class CallStore {
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.deferred.length = deferredMark;
+      this.deferredHead = headMark;
+      this.deferredRows = deferredRowsMark;
       this.dropMirrors();
       this.takeBackHistograms(records, floor, added);
       throw e;
@@ -975,25 +1071,69 @@ export class CallStore {
     }
   }
 
-  /** Inserts n rows of vals (row-major, NCOL each), binding only the columns in mask and the required ones. */
+  /**
+   * Inserts n rows of vals (row-major, NCOL each), binding only the columns in mask and the required
+   * ones; or, during a bulk load into an empty store or while earlier rows wait, queues them (deferBlock).
+   */
   private writeBlock(vals: SqlValue[], n: number, mask: number): void {
     const set = this.columnSet(mask);
+    if (this.deferRows || this.hasDeferredRows) {
+      this.deferBlock(set, vals, n);
+      return;
+    }
     const cols = set.cols, w = cols.length;
+    const params = n === MULTI_ROWS ? set.params : new Array<SqlValue>(n * w);
+    for (let r = 0, k = 0; r < n; r++) {
+      const o = r * NCOL;
+      for (let c = 0; c < w; c++) params[k++] = vals[o + cols[c]];
+    }
+    this.runBlock(set, params, n);
+  }
+
+  /** Runs set's insert for n rows of params (n x set.cols.length values). */
+  private runBlock(set: ColumnSet, params: SqlValue[], n: number): void {
     if (n === MULTI_ROWS) {
-      const params = set.params;
-      for (let r = 0, k = 0; r < n; r++) {
-        const o = r * NCOL;
-        for (let c = 0; c < w; c++) params[k++] = vals[o + cols[c]];
-      }
       set.multi.run(params);
       return;
     }
+    const w = set.cols.length;
     const row = new Array<SqlValue>(w);
     for (let r = 0; r < n; r++) {
-      const o = r * NCOL;
-      for (let c = 0; c < w; c++) row[c] = vals[o + cols[c]];
+      for (let c = 0; c < w; c++) row[c] = params[r * w + c];
       set.single.run(row);
     }
+  }
+
+  /**
+   * Queues n rows of vals for a later write into calls. SQLite's insert is half the main thread's time
+   * of a cold ingest (~2.5-3 s of 6 s at 1M calls) and nothing on the first dashboard reads calls: the
+   * in-memory mirrors, rollup changes and recent rows are filled as before, and the rows are written
+   * after the load, in short slices (scheduleFinish), or at once by the first reader of calls (rowsReady).
+   * Past MAX_DEFERRED_ROWS the oldest block is written first (we are inside insert's transaction).
+   */
+  private deferBlock(set: ColumnSet, vals: SqlValue[], n: number): void {
+    const max = this.opts.maxDeferredRows ?? MAX_DEFERRED_ROWS;
+    while (this.deferredRows + n > max && this.hasDeferredRows) {
+      const d = this.deferred[this.deferredHead++];
+      this.deferredRows -= d.n;
+      this.writeDeferred(d);
+    }
+    const cols = set.cols, w = cols.length;
+    const nums = new Array<number>(n * w);
+    let others: SqlValue[] | null = null;
+    for (let r = 0, k = 0; r < n; r++) {
+      const o = r * NCOL;
+      for (let c = 0; c < w; c++, k++) {
+        const v = vals[o + cols[c]];
+        if (typeof v === 'number') nums[k] = v;
+        else {
+          nums[k] = NaN;
+          if (v !== null) (others ??= []).push(k, v);
+        }
+      }
+    }
+    this.deferred.push({ set, n, nums, others });
+    this.deferredRows += n;
   }
 
   /** The insert statements for the required columns plus the optional ones in mask (cached). */
@@ -1017,6 +1157,7 @@ export class CallStore {
 
   /** Deletes a source's raw rows and subtracts them from the rollups (for a reset or a removed file). */
   deleteSource(sourceId: number): number {
+    this.rowsReady();
     this.flushPendingRollups();
     const delta = new RollupDelta();
     const st = this.db.prepare(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit,
@@ -1044,6 +1185,7 @@ export class CallStore {
     this.gen++;
     const target = this.sourceState(newPath);
     this.beforeSourcesSql();
+    this.rowsReady();
     if (!target) {
       this.db.run('UPDATE sources SET path = ?, checkpoint = NULL WHERE id = ?', [newPath, old.id]);
       if (old.stats) this.setSourceState(old.id, { stats: { ...old.stats, path: newPath } });
@@ -1078,6 +1220,7 @@ export class CallStore {
    */
   reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string,
     afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
+    this.rowsReady();
     this.flushPendingRollups();
     const delta = new RollupDelta();
     const updates: SqlValue[][] = [];
@@ -1160,6 +1303,7 @@ export class CallStore {
       return 0;
     }
     // the pending rollup changes go in before old rows are deleted (they may be old themselves)
+    this.rowsReady();
     this.flushPendingRollups();
     this.db.exec('BEGIN');
     try {
@@ -1273,6 +1417,9 @@ export class CallStore {
 
   close(): void {
     this.closed = true;
+    this.deferred = [];
+    this.deferredHead = 0;
+    this.deferredRows = 0;
     if (this.finishTimer !== undefined) clearTimeout(this.finishTimer);
     for (const st of this.stmts.values()) st.free();
     this.stmts.clear();
