@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SqlJsStatic } from 'sql.js';
 import * as os from 'os';
-import { eachNumberRow, loadSqlJs, prefaultHeap } from '../../src/core/store/sqlJs';
+import { eachNumberRow, loadSqlJs, prefaultHeap, statementRunner } from '../../src/core/store/sqlJs';
 import { readFileIfExistsAsync } from '../../src/core/store/persistence';
 import { CallStore } from '../../src/core/store/callStore';
 import { migrate, readSchemaVersion, SCHEMA_VERSION } from '../../src/core/store/schema';
@@ -21,6 +21,46 @@ describe('store: numeric rows through the C API', function () {
     eachNumberRow(s, db, q, params, n, r => out.push([...r]));
     return out;
   };
+
+  it('statementRunner binds every value as Statement.run() does (ints, doubles, text, NULL, booleans, a BLOB by fallback), and reports a failed step', () => {
+    const db = new sql.Database();
+    try {
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c NOT NULL)');
+      const text = 'INSERT INTO t (a, b, c) VALUES (?, ?, ?), (?, ?, ?)';
+      const st = db.prepare(text);
+      const run = statementRunner(sql, db, st, text);
+      assert.ok(run, 'the C API path is available in sql.js 1.17');
+      // 2^31 and 1.7e12 are whole numbers outside int32: bound as doubles, stored by SQLite as given
+      const values = [
+        [7, -3, 2 ** 31], [0.25, -1.5, 1.7e12], ['é"x\'y,z', '', 'a\u0000b'], [null, true, false],
+      ];
+      // booleans are not SqlValues in the typings, but sql.js binds them (as 0/1)
+      for (const v of values) run!([...v, ...v] as never);
+      // rows 9 and 10 (a BLOB in row 9)
+      st.run([new Uint8Array([1, 2]), 1, 'blob', 5, 6, 'x']);
+      const viaRun = db.prepare('INSERT INTO t (a, b, c) VALUES (?, ?, ?), (?, ?, ?)');
+      for (const v of values) viaRun.run([...v, ...v] as never);
+      // the same eight rows (4 value sets, each twice) by either path (ids 1-8 and 11-18), with SQLite's own types
+      const got = db.exec('SELECT a, b, c, typeof(a), typeof(b), typeof(c) FROM t WHERE id <= 8 ORDER BY id')[0].values;
+      const want = db.exec('SELECT a, b, c, typeof(a), typeof(b), typeof(c) FROM t WHERE id BETWEEN 11 AND 18 ORDER BY id')[0].values;
+      assert.deepStrictEqual(got, want);
+      assert.deepStrictEqual(got[0], [7, -3, 2147483648, 'integer', 'integer', 'real']);
+      assert.deepStrictEqual(got[4], ['é"x\'y,z', '', 'a\u0000b', 'text', 'text', 'text']);
+      assert.deepStrictEqual(got[6], [null, 1, 0, 'null', 'integer', 'integer']);
+      // a BLOB is left to Statement.run()
+      run!([new Uint8Array([3, 4]), 2, 'b', 1, 2, 3]);
+      assert.deepStrictEqual(db.exec('SELECT hex(a) FROM t WHERE typeof(a) = \'blob\' ORDER BY id')[0].values, [['0102'], ['0304']]);
+      // NOT NULL: the step fails with SQLite's message, and the statement runs again afterwards
+      assert.throws(() => run!([1, 2, null, 4, 5, 6]), /NOT NULL constraint failed: t\.c/);
+      run!([1, 2, 3, 4, 5, 6]);
+      // 8 + 2 + 8 + 2 (BLOB fallback) + 0 (failed) + 2 = 22 rows
+      assert.deepStrictEqual(db.exec('SELECT count(*) FROM t')[0].values, [[22]]);
+      st.free();
+      viaRun.free();
+    } finally {
+      db.close();
+    }
+  });
 
   it('gives each cell as Number(get()) would, NULL and BLOB as NaN, by either path', () => {
     const db = new sql.Database();

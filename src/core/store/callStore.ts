@@ -2,7 +2,7 @@
 // stats) and retention, in one database that can be persisted atomically to a file.
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
-import { backupSchema, backupSchemaSync, eachNumberRow, loadSqlJs, prefaultHeap } from './sqlJs';
+import { backupSchema, backupSchemaSync, eachNumberRow, loadSqlJs, prefaultHeap, statementRunner } from './sqlJs';
 import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, tsIndexSql } from './schema';
 import { DAY_MS, HOUR_MS, MEASURES, RollupDelta, RollRow } from './rollups';
 import { fileSizeIfExists, readFileIfExistsAsync, writeFileAtomic } from './persistence';
@@ -129,7 +129,7 @@ export interface SourceState {
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
-interface ColumnSet { cols: number[]; multi: Statement; single: Statement; params: SqlValue[] }
+interface ColumnSet { cols: number[]; multi: (params: SqlValue[]) => void; single: (params: SqlValue[]) => void; params: SqlValue[] }
 
 /**
  * Up to MULTI_ROWS rows of a bulk load kept for a later write into calls (see CallStore.deferBlock):
@@ -1093,14 +1093,14 @@ export class CallStore {
   /** Runs set's insert for n rows of params (n x set.cols.length values). */
   private runBlock(set: ColumnSet, params: SqlValue[], n: number): void {
     if (n === MULTI_ROWS) {
-      set.multi.run(params);
+      set.multi(params);
       return;
     }
     const w = set.cols.length;
     const row = new Array<SqlValue>(w);
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < w; c++) row[c] = params[r * w + c];
-      set.single.run(row);
+      set.single(row);
     }
   }
 
@@ -1136,6 +1136,12 @@ export class CallStore {
     this.deferredRows += n;
   }
 
+  /** Runs the cached statement of sql with params: through sql.js's C API when it can (see statementRunner). */
+  private runner(sql: string): (params: SqlValue[]) => void {
+    const st = this.stmt(sql);
+    return statementRunner(this.sql, this.db, st, sql) ?? ((params: SqlValue[]): void => { st.run(params); });
+  }
+
   /** The insert statements for the required columns plus the optional ones in mask (cached). */
   private columnSet(mask: number): ColumnSet {
     let set = this.columnSets.get(mask);
@@ -1147,8 +1153,8 @@ export class CallStore {
     const tuple = `(${new Array(cols.length).fill('?').join(',')})`;
     set = {
       cols,
-      multi: this.stmt(`INSERT INTO calls (${names}) VALUES ${new Array(MULTI_ROWS).fill(tuple).join(',')}`),
-      single: this.stmt(`INSERT INTO calls (${names}) VALUES ${tuple}`),
+      multi: this.runner(`INSERT INTO calls (${names}) VALUES ${new Array(MULTI_ROWS).fill(tuple).join(',')}`),
+      single: this.runner(`INSERT INTO calls (${names}) VALUES ${tuple}`),
       params: new Array<SqlValue>(MULTI_ROWS * cols.length).fill(null),
     };
     this.columnSets.set(mask, set);
