@@ -596,6 +596,23 @@ describe('store and metrics', function () {
       assert.strictEqual(raw(b), 251);
       assert.deepStrictEqual(b.one('SELECT id, ts FROM calls WHERE endpoint_id = (SELECT id FROM endpoints WHERE name = ?)', ['/tail']), [251, T0 + 300_000]);
     } finally { b.close(); }
+
+    // persist writes them (in slices) before the copy: the file has every row
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-deferred-'));
+    const file = path.join(dir, 'store.sqlite');
+    const c = await open({ file, finishDelayMs: 60_000 });
+    try {
+      c.beginBulk();
+      c.insert(c.sourceId('a'), recs());
+      c.endBulk();
+      assert.strictEqual(raw(c), 0);
+      await c.persist();
+      assert.strictEqual(c.hasDeferredRows, false);
+    } finally { c.close(); }
+    const d = await open({ file });
+    try {
+      assert.deepStrictEqual(d.one('SELECT count(*), min(id), max(id) FROM calls'), [250, 1, 250]);
+    } finally { d.close(); fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
   it('deferred raw rows: a failed insert takes back what it queued; past the cap the oldest rows are written as new ones come', async () => {

@@ -445,6 +445,17 @@ export class CallStore {
     return this.deferredHead < this.deferred.length;
   }
 
+  /**
+   * Writes the deferred rows in slices with a yield between them, so a caller that needs calls complete
+   * (persist, an export) does not block the event loop for the whole write.
+   */
+  async writeDeferredRows(): Promise<void> {
+    while (this.hasDeferredRows && !this.closed) {
+      this.drainRows(DRAIN_SLICE_MS);
+      await new Promise(r => setImmediate(r));
+    }
+  }
+
   /** Writes every deferred row into calls: before anything reads or changes calls. */
   private rowsReady(): void {
     if (this.hasDeferredRows) this.drainRows(Infinity);
@@ -1402,6 +1413,8 @@ export class CallStore {
    */
   async persist(): Promise<void> {
     if (!this.opts.file) return;
+    // deferred rows in slices (~3 s at 1M calls if the timer has not written them yet), then the rest at once
+    await this.writeDeferredRows();
     this.finishBulk();
     this.writeSourceStates();
     const out = this.sizedDatabase();
@@ -1411,6 +1424,8 @@ export class CallStore {
       await backupSchema(this.sql, out, 'main', this.db, STORE_SCHEMA, this.opts.persistPagesPerStep ?? PERSIST_PAGES_PER_STEP,
         async () => {
           await new Promise(r => setImmediate(r));
+          // the checkpoints written with the copy must not run ahead of the rows in calls
+          this.rowsReady();
           this.flushPendingRollups();
           this.writeSourceStates();
         });
