@@ -135,6 +135,7 @@ export async function runExport(argv: string[], ctx: ExportContext): Promise<num
     };
     if (args.format === 'csv' || args.format === 'jsonl') {
       const rows = args.format === 'csv' ? csvRows : jsonlRows;
+      await ctx.engine.callsReady();
       for (const chunk of rows(ctx.engine.iterateCalls(args.filter), { timeZone: args.timeZone })) await write(chunk);
     } else {
       const data = buildReportData(ctx.engine, args.filter, {

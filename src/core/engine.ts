@@ -58,6 +58,12 @@ export interface MonitorEngineApi {
   topErrors(filter: QueryFilter, limit?: number): ErrorRow[];
   /** Stream the calls of a filter (for exports), oldest first, without holding them all. */
   iterateCalls(filter: QueryFilter): Iterable<CallRecord>;
+  /**
+   * Resolves once every stored call can be read by iterateCalls without a long synchronous write first
+   * (a cold ingest leaves its raw rows to be written after the first dashboard; this writes them in
+   * short slices): await it before a large export so the host does not block.
+   */
+  callsReady(): Promise<void>;
   persist(): Promise<void>;
   dispose(): void;
 }

@@ -285,6 +285,10 @@ export class MonitorEngine implements MonitorEngineApi {
     return { first: Number(h[0]), last: Number(h[1]) + 3_600_000 - 1 };
   }
 
+  callsReady(): Promise<void> {
+    return this.store.writeDeferredRows();
+  }
+
   iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
     // export pages are read through the C API of the sql.js module that made the store's database
     return readCalls(this.store, filter, { sqlJs: this.store.sqlJs });

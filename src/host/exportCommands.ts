@@ -77,6 +77,8 @@ export class ExportCommands {
       return undefined;
     }
     const timeZone = this.deps.timeZone();
+    // right after a cold ingest, its rows are still being written into the store: in slices, not at once
+    await this.deps.engine.callsReady();
     let rows = 0;
     const counted = function* (it: Iterable<CallRecord>): Iterable<CallRecord> {
       for (const r of it) {

@@ -193,6 +193,26 @@ describe('MonitorEngine', function () {
     e.dispose();
   });
 
+  it('a cold ingest answers queries before its raw rows are in SQLite; callsReady writes them in slices, then an export reads every call', async () => {
+    const log = path.join(dir, 'calls.jsonl');
+    // 250 calls, one a minute from T0: latencies 100, 200, ..., 25,000 ms
+    fs.writeFileSync(log, Array.from({ length: 250 }, (_, i) => line(i)).join(''));
+    const e = await create();
+    try {
+      assert.strictEqual((await e.ingestFiles([log])).records, 250);
+      // deferred: the table is still empty, the figures are not
+      assert.strictEqual(e.store.hasDeferredRows, true);
+      assert.strictEqual(Number(e.store.db.exec('SELECT count(*) FROM calls')[0].values[0][0]), 0);
+      assert.strictEqual(e.window({ from: T0, to: T0 + 250 * MIN }).calls, 250);
+      await e.callsReady();
+      assert.strictEqual(e.store.hasDeferredRows, false);
+      const calls = [...e.iterateCalls({ from: T0, to: T0 + 250 * MIN })];
+      assert.strictEqual(calls.length, 250);
+      // in time order, latency 100 x (i + 1): first 100, last 25,000
+      assert.deepStrictEqual([calls[0].latency_ms, calls[249].latency_ms, calls[249].ts], [100, 25_000, T0 + 249 * MIN]);
+    } finally { e.dispose(); }
+  });
+
   it('iterateCalls pages through many rows without losing or repeating any', async () => {
     const e = await create();
     const recs: OriginRecord[] = [];

@@ -45,6 +45,7 @@ function fakeEngine(records: CallRecord[], seen: QueryFilter[] = []): MonitorEng
     byModel: () => [],
     topErrors: () => [],
     iterateCalls: (f: QueryFilter) => { seen.push(f); return records.filter(match(f)); },
+    callsReady: async () => undefined,
     persist: async () => undefined,
     dispose: () => undefined,
   };
