@@ -133,9 +133,10 @@ export async function runExport(argv: string[], ctx: ExportContext): Promise<num
       if (!out.write(chunk)) await once(out, 'drain');
       if (failed) throw failed;
     };
+    // the rows of a cold ingest are written into the store in slices first (see MonitorEngineApi.callsReady)
+    await ctx.engine.callsReady();
     if (args.format === 'csv' || args.format === 'jsonl') {
       const rows = args.format === 'csv' ? csvRows : jsonlRows;
-      await ctx.engine.callsReady();
       for (const chunk of rows(ctx.engine.iterateCalls(args.filter), { timeZone: args.timeZone })) await write(chunk);
     } else {
       const data = buildReportData(ctx.engine, args.filter, {

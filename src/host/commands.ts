@@ -133,6 +133,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (!endpoint) {
         return [];
       }
+      await d.engine.callsReady();
       const names = functionNamesOf(d.engine, endpoint, d.endpoints.filter());
       return goToCode(endpoint, names, (opts ?? {}) as { open?: boolean });
     },

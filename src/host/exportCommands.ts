@@ -100,6 +100,7 @@ export class ExportCommands {
     if (!target) {
       return undefined;
     }
+    await this.deps.engine.callsReady();
     const text = summaryJson(this.reportData(filter));
     await fs.promises.writeFile(target.fsPath, text, 'utf8');
     return this._done(target, 1, false, 'the metrics summary', !args?.uri);
@@ -123,6 +124,7 @@ export class ExportCommands {
     if (!target) {
       return undefined;
     }
+    await this.deps.engine.callsReady();
     const data = this.reportData(filter);
     const text = format === 'html' ? htmlReport(data) : markdownReport(data);
     await fs.promises.writeFile(target.fsPath, text, 'utf8');
