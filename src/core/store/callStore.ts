@@ -461,6 +461,11 @@ export class CallStore {
     this.buildIndexes();
   }
 
+  /** True while the remaining work of a bulk load is scheduled on the store's timer (see scheduleFinish). */
+  get finishing(): boolean {
+    return this.finishTimer !== undefined;
+  }
+
   /** True while some inserted rows are not yet in calls (see deferBlock). */
   get hasDeferredRows(): boolean {
     return this.deferredHead < this.deferred.length;
