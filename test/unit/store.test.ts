@@ -544,6 +544,16 @@ describe('store and metrics', function () {
       assert.strictEqual(b.finishing, false);
       assert.deepStrictEqual(idx(b), ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
       assert.strictEqual(raw(b, 'calls'), 6);
+      // the timer wrote each table a UTC day per step (two days here): the same rows as inserts without a bulk load
+      const plain = await open();
+      try {
+        plain.insert(plain.sourceId('a'), fiveCalls());
+        plain.insert(plain.sourceId('a'), [rec(T0 - 2 * DAY + 30 * MIN, '/embed', { latency_ms: 40, cost_usd: 0.5, cost_source: 'logged' })]);
+        for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) {
+          const q = `SELECT * FROM ${t} ORDER BY ${t === 'hist_hour' ? '1, 2' : '1, 2, 3'}`;
+          assert.deepStrictEqual(b.db.exec(q.replace(t, `${STORE_SCHEMA}.${t}`))[0].values, plain.all(q), t);
+        }
+      } finally { plain.close(); }
       for (const t of ['roll_minute', 'roll_hour', 'roll_day']) assert.ok(raw(b, t) > 0, t);
       // 6 calls, 5 with a latency: 5 in the histograms
       assert.strictEqual(Number(b.db.exec('SELECT sum(n) FROM hist_hour')[0].values[0][0]), 5);

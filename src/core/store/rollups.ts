@@ -302,6 +302,16 @@ export class RollupDelta {
     return out;
   }
 
+  /** The earliest time (first key) among the changes of table, or NaN when it has none. */
+  firstTime(table: string): number {
+    let min = NaN;
+    for (const [t, , tier] of this.tiers()) {
+      if (t !== table) continue;
+      for (const e of tier.entries) if (!(e.key[0] >= min)) min = e.key[0];
+    }
+    return min;
+  }
+
   /** The rollup tables this delta has changes for. */
   pendingTables(): string[] {
     return this.tiers().filter(([, , tier]) => tier.size > 0).map(([table]) => table);
