@@ -7,13 +7,14 @@ import { once } from 'events';
 import type { MonitorEngineApi } from '../src/core/engine';
 import { MonitorEngine } from '../src/core/monitorEngine';
 import { createPricer } from '../src/core/pricing/pricer';
-import type { CallRecord, QueryFilter } from '../src/core/model';
+import type { QueryFilter } from '../src/core/model';
 import { assembleRealtime, assembleHistory, assembleCost, assembleCache, rangeBounds, previousBounds } from '../src/host/dashboard/assemble';
 import type { DashboardEngine, DashboardPricing } from '../src/host/dashboard/assemble';
 import { makeDashboardPricing } from '../src/host/dashboard/pricingAdapter';
 import type { PricingDeps } from '../src/host/dashboard/pricingAdapter';
 import type { DashboardFilter } from '../src/shared/protocol';
-import { csvRows, EXPORT_STREAM_BUFFER } from '../src/core/export/csv';
+import { EXPORT_STREAM_BUFFER } from '../src/core/export/csv';
+import { csvExportChunks } from '../src/core/export/storeCsv';
 
 export const TIME_ZONE = 'UTC';
 const DAY = 86_400_000;
@@ -190,21 +191,16 @@ export async function exportCsv(engine: MonitorEngineApi, file: string, endMs: n
   // the buffer the extension's and the CLI's export streams use (src/core/export/csv.ts EXPORT_STREAM_BUFFER)
   const out = fs.createWriteStream(file, { highWaterMark: EXPORT_STREAM_BUFFER });
   let bytes = 0;
-  let rows = 0;
-  // Count records as they pass (not newlines in the output: a scan of 160 MB of text would be the
-  // bench's own cost, not the export's).
-  function* counted(it: Iterable<CallRecord>): Generator<CallRecord> {
-    for (const r of it) {
-      rows++;
-      yield r;
-    }
-  }
-  for (const chunk of csvRows(counted(engine.iterateCalls({ from: 0, to: endMs + 365 * DAY })), { timeZone: TIME_ZONE })) {
+  // the product's CSV export (the extension's command and the CLI go through csvExportChunks too); it
+  // counts the rows it writes (not newlines in the output: a scan of 160 MB of text would be the
+  // bench's own cost, not the export's)
+  const chunks = csvExportChunks(engine, { from: 0, to: endMs + 365 * DAY }, { timeZone: TIME_ZONE });
+  for (const chunk of chunks) {
     bytes += chunk.length;
     if (!out.write(chunk)) await once(out, 'drain');
     onChunk?.();
   }
   out.end();
   await once(out, 'finish');
-  return { rows, bytes };
+  return { rows: chunks.rows, bytes };
 }

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import { once } from 'events';
 import type { MonitorEngineApi } from './core/engine';
 import type { QueryFilter } from './core/model';
-import { csvRows, EXPORT_STREAM_BUFFER, jsonlRows } from './core/export/csv';
+import { EXPORT_STREAM_BUFFER, jsonlRows } from './core/export/csv';
+import { csvExportChunks } from './core/export/storeCsv';
 import { buildReportData, ReportExtras } from './core/export/reportBuilder';
 import { summaryJson } from './core/export/reportData';
 import { htmlReport } from './core/export/htmlReport';
@@ -136,8 +137,10 @@ export async function runExport(argv: string[], ctx: ExportContext): Promise<num
     // the rows of a cold ingest are written into the store in slices first (see MonitorEngineApi.callsReady)
     await ctx.engine.callsReady();
     if (args.format === 'csv' || args.format === 'jsonl') {
-      const rows = args.format === 'csv' ? csvRows : jsonlRows;
-      for (const chunk of rows(ctx.engine.iterateCalls(args.filter), { timeZone: args.timeZone })) await write(chunk);
+      const opts = { timeZone: args.timeZone };
+      // CSV: written straight from the store's pages (src/core/export/storeCsv.ts)
+      const chunks = args.format === 'csv' ? csvExportChunks(ctx.engine, args.filter, opts) : jsonlRows(ctx.engine.iterateCalls(args.filter), opts);
+      for (const chunk of chunks) await write(chunk);
     } else {
       const data = buildReportData(ctx.engine, args.filter, {
         timeZone: args.timeZone, now, label: args.label, priceTableVersion: ctx.priceTableVersion ?? null,

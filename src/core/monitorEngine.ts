@@ -9,6 +9,8 @@ import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCos
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
 import { CallStore, StoredCall } from './store/callStore';
 import { readCalls } from './export/callReader';
+import type { ExportOptions } from './export/csv';
+import { CsvChunks, storeCsvChunks } from './export/storeCsv';
 import type { QueryContext } from './metrics/aggregate';
 import { Checkpoint, type ReadBatch } from './ingest/logReader';
 import { createLogReader, prewarmIngestWorker } from './ingest/workerReader';
@@ -292,6 +294,11 @@ export class MonitorEngine implements MonitorEngineApi {
   iterateCalls(filter: QueryFilter): Iterable<CallRecord> {
     // export pages are read through the C API of the sql.js module that made the store's database
     return readCalls(this.store, filter, { sqlJs: this.store.sqlJs });
+  }
+
+  /** The calls of a filter as CSV chunks, written straight from the store's pages (csvRows(iterateCalls()) byte for byte). */
+  csvChunks(filter: QueryFilter, opts: ExportOptions): CsvChunks {
+    return storeCsvChunks(this.store, filter, { ...opts, sqlJs: this.store.sqlJs });
   }
 
   /** Writes the store file atomically, after any running ingest (rows and checkpoints stay in step). */

@@ -10,7 +10,8 @@ import * as path from 'path';
 import { once } from 'events';
 import type { MonitorEngineApi } from '../core/engine';
 import type { CallRecord, QueryFilter } from '../core/model';
-import { csvRows, EXPORT_STREAM_BUFFER, jsonlRows } from '../core/export/csv';
+import { EXPORT_STREAM_BUFFER, jsonlRows } from '../core/export/csv';
+import { csvExportChunks } from '../core/export/storeCsv';
 import { summaryJson, type ReportAlert, type ReportBudget, type ReportData } from '../core/export/reportData';
 import { buildReportData } from '../core/export/reportBuilder';
 import type { ApiMonitorConfig } from './config';
@@ -79,19 +80,22 @@ export class ExportCommands {
     const timeZone = this.deps.timeZone();
     // right after a cold ingest, its rows are still being written into the store: in slices, not at once
     await this.deps.engine.callsReady();
-    let rows = 0;
+    let jsonlCount = 0;
     const counted = function* (it: Iterable<CallRecord>): Iterable<CallRecord> {
       for (const r of it) {
-        rows++;
+        jsonlCount++;
         yield r;
       }
     };
-    const chunks = (kind === 'csv' ? csvRows : jsonlRows)(counted(this.deps.engine.iterateCalls(filter)), { timeZone });
+    // CSV: written straight from the store's pages (src/core/export/storeCsv.ts), counting its rows
+    const csv = kind === 'csv' ? csvExportChunks(this.deps.engine, filter, { timeZone }) : null;
+    const chunks = csv ?? jsonlRows(counted(this.deps.engine.iterateCalls(filter)), { timeZone });
+    const rows = (): number => (csv ? csv.rows : jsonlCount);
     // a small export finishes before a notification could be read: show progress in the status bar only
     const total = this.deps.engine.window(filter).calls;
     const cancelled = await this._writeChunks(target, chunks, `Exporting ${total.toLocaleString('en-US')} calls as ${kind === 'csv' ? 'CSV' : 'JSON Lines'}`,
-      () => rows, total, total >= LARGE_EXPORT_ROWS);
-    return this._done(target, rows, cancelled, `${rows.toLocaleString('en-US')} calls`, !args?.uri);
+      rows, total, total >= LARGE_EXPORT_ROWS);
+    return this._done(target, rows(), cancelled, `${rows().toLocaleString('en-US')} calls`, !args?.uri);
   }
 
   async exportSummary(args?: ExportArgs): Promise<ExportResult | undefined> {

@@ -10,13 +10,13 @@ import type { CallStore, DimKind } from '../store/callStore';
 import { compileFilter } from '../metrics/aggregate';
 import { cApiOf, SQLITE_DONE, SQLITE_ROW, SqlJsCApi, StatementPointers, stepError, T_FLOAT, T_INTEGER, T_NULL, T_TEXT } from '../store/sqlJs';
 
-const COST_SOURCES: readonly CostSource[] = ['logged', 'computed', 'unpriced'];
+export const COST_SOURCES: readonly CostSource[] = ['logged', 'computed', 'unpriced'];
 
 /** Rows per page: each page is a fresh statement (none is held across a yield: dispose() or a persist may free it). */
 export const CALL_PAGE_ROWS = 8192;
 
-// Column positions in PAGE_COLUMNS.
-const C_ID = 0, C_TS = 1, C_E = 2, C_F = 3, C_P = 4, C_M = 5, C_METHOD = 6, C_STATUS = 7, C_SUCCESS = 8, C_ERROR = 9,
+// Column positions in PAGE_COLUMNS (exported for the store's CSV writer, storeCsv.ts).
+export const C_ID = 0, C_TS = 1, C_E = 2, C_F = 3, C_P = 4, C_M = 5, C_METHOD = 6, C_STATUS = 7, C_SUCCESS = 8, C_ERROR = 9,
   C_REQ = 10, C_TRACE = 11, C_RETRY = 12, C_PRIORITY = 13, C_LAT = 14, C_TTFT = 15, C_IN = 16, C_OUT = 17, C_CR = 18,
   C_CW = 19, C_CW1H = 20, C_SPLIT = 21, C_REAS = 22, C_HIT = 23, C_COST = 24, C_SOURCE = 25, C_BATCH = 26, C_HASH = 27,
   C_ZONE = 28;
@@ -33,7 +33,7 @@ export function pageSql(tsIndexHint: string, filterSql: string, limit: number): 
 }
 
 /** Names of the dimension ids, remembered for one read (ids repeat row after row; an array beats a Map for small ids). */
-class DimNames {
+export class DimNames {
   private readonly small: (string | null | undefined)[] = [];
   constructor(private readonly store: CallStore, private readonly kind: DimKind) {}
   name(id: number): string | null {
@@ -67,7 +67,7 @@ export function decodeValues(r: SqlValue[], endpoint: string, fn: string | null,
 }
 
 /** Thrown inside a row read when a cell has a type the fast path does not decode; the row is re-read with get(). */
-class OddCell extends Error {}
+export class OddCell extends Error {}
 
 export interface ReadCallsOptions {
   /** the sql.js module of the store's database (its C API reads pages); undefined = Statement.get() */
@@ -143,14 +143,14 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
   }
 }
 
-type RowReader = (p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null) => CallRecord;
+export type RowReader = (p: number, ts: number, endpoint: string, fn: string | null, provider: string | null, model: string | null) => CallRecord;
 
 /**
  * Reads the current row through the C API. The functions are taken off the module once (it has
  * many properties, so each lookup on it is a slow one). Columns the schema declares NOT NULL
  * INTEGER are read as numbers without a type check (the store only ever writes numbers there).
  */
-function rowReader(api: SqlJsCApi): RowReader {
+export function rowReader(api: SqlJsCApi): RowReader {
   const type = api._sqlite3_column_type, dbl = api._sqlite3_column_double, text = api._sqlite3_column_text, utf8 = api.UTF8ToString;
   /** a nullable numeric cell, as Number(get()) would give it */
   const num = (p: number, i: number): number | null => {

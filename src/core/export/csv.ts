@@ -92,7 +92,8 @@ function tsWriter(): (ts: number) => string {
 }
 const PAD6 = ['', '00000', '0000', '000', '00', '0', ''];
 
-function lineWriter(): (r: CallRecord, iso: string) => string {
+/** @internal the reference row writer (a string per row), shared with the store's CSV writer (storeCsv.ts) */
+export function lineWriter(): (r: CallRecord, iso: string) => string {
   const tsText = tsWriter();
   const endpoint = new LastCell(), fn = new LastCell(), provider = new LastCell(), model = new LastCell(), method = new LastCell();
   const errorType = new LastCell(), priority = new LastCell(), source = new LastCell();
@@ -118,7 +119,7 @@ export const EXPORT_STREAM_BUFFER = 1 << 20;
  * string above V8's large-object size (128 KiB) waits for a full GC instead of dying young: 1 MiB
  * chunks raised the 1M-row export's peak RSS from ~35 MB to ~90 MB, 120,000 characters ~40 MB.
  */
-const DEFAULT_CHUNK = 120_000;
+export const DEFAULT_CHUNK = 120_000;
 
 /**
  * CSV text in chunks, header first. Costs are written unrounded (`String(x)`, full precision).
@@ -141,7 +142,7 @@ export function* csvRows(records: Iterable<CallRecord>, opts: ExportOptions): Ge
 }
 
 /** bytes per row reserved before the fixed-width cells (numbers, booleans, time); text cells reserve their own */
-const ROW_RESERVE = 1024;
+export const ROW_RESERVE = 1024;
 
 /** Text cells longer than this are not remembered (an error message can be long and unique). */
 const CACHED_CELL_MAX = 256;
@@ -150,7 +151,7 @@ const CACHED_CELL_MAX = 256;
  * The text cells of a column that repeats (endpoint, model, provider...) as ASCII bytes, or null
  * when one has another character. Rows interleave a few values, so the last one alone misses often.
  */
-class AsciiCells {
+export class AsciiCells {
   private readonly cells = new Map<string | null, Uint8Array | null>();
   /** the cell's bytes, null when not ASCII, LONG when too long to remember (the caller writes it itself) */
   get(v: string | null): Uint8Array | null {
@@ -167,7 +168,7 @@ class AsciiCells {
 }
 const LONG = new Uint8Array(0);
 
-function asciiBytes(s: string): Uint8Array | null {
+export function asciiBytes(s: string): Uint8Array | null {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -181,19 +182,21 @@ function asciiBytes(s: string): Uint8Array | null {
  * A chunk of CSV being written: ASCII rows as bytes in a growable buffer, other text (the header,
  * rows with non-ASCII cells) as strings, kept in order. length counts UTF-16 code units, as the
  * string a chunk becomes (ASCII bytes are one unit each).
+ * @internal exported for the store's CSV writer (storeCsv.ts), which writes rows straight from
+ * SQLite's cells into buf with the same cell writers.
  */
-class AsciiRows {
+export class AsciiRows {
   length = 0;
-  private buf: Uint8Array;
-  private pos = 0;
+  buf: Uint8Array;
+  pos = 0;
   private pending = '';
   private readonly endpoint = new AsciiCells();
   private readonly fn = new AsciiCells();
   private readonly provider = new AsciiCells();
   private readonly model = new AsciiCells();
-  private readonly method = new AsciiCells();
-  private readonly errorType = new AsciiCells();
-  private readonly priority = new AsciiCells();
+  readonly method = new AsciiCells();
+  readonly errorType = new AsciiCells();
+  readonly priority = new AsciiCells();
   private readonly source = new AsciiCells();
 
   constructor(private readonly iso: IsoFormatter, size: number) {
@@ -262,13 +265,13 @@ class AsciiRows {
     return true;
   }
 
-  private undo(start: number): false {
+  undo(start: number): false {
     this.pos = start;
     return false;
   }
 
   /** A text cell of a repeating column and its comma at p; -1 when it is not ASCII. */
-  private cached(p: number, cells: AsciiCells, v: string | null): number {
+  cached(p: number, cells: AsciiCells, v: string | null): number {
     // most optional columns are empty in most rows: no lookup for those
     if (v === null) { this.buf[p] = 44; return p + 1; }
     const bytes = cells.get(v);
@@ -276,7 +279,7 @@ class AsciiRows {
   }
 
   /** Cell bytes and a comma at p; -1 when the cell is not ASCII (null bytes). */
-  private cell(p: number, bytes: Uint8Array | null): number {
+  cell(p: number, bytes: Uint8Array | null): number {
     if (bytes === null) return -1;
     const n = bytes.length;
     if (n > 0) {
@@ -291,7 +294,7 @@ class AsciiRows {
   }
 
   /** An uncached text cell (ids, hashes: mostly distinct or null) and its comma at p; -1 when it is not ASCII. */
-  private textCell(p: number, v: string | null): number {
+  textCell(p: number, v: string | null): number {
     if (v !== null && v !== undefined) {
       const s = csvText(v);
       const n = s.length;
@@ -316,14 +319,14 @@ class AsciiRows {
     return p;
   }
 
-  private reserve(n: number): void {
+  reserve(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(this.pos, n);
   }
 }
 
 const latin1 = (b: Uint8Array, n: number): string => Buffer.from(b.buffer, b.byteOffset, n).toString('latin1');
 
-function writeBool(b: Uint8Array, p: number, v: boolean | null | undefined): number {
+export function writeBool(b: Uint8Array, p: number, v: boolean | null | undefined): number {
   if (v === true) { b[p] = 116; b[p + 1] = 114; b[p + 2] = 117; b[p + 3] = 101; return p + 4; }
   if (v === false) { b[p] = 102; b[p + 1] = 97; b[p + 2] = 108; b[p + 3] = 115; b[p + 4] = 101; return p + 5; }
   return p;
@@ -334,7 +337,7 @@ function writeBool(b: Uint8Array, p: number, v: boolean | null | undefined): num
  * Whole numbers below 2^53 are written digit by digit, and so are short decimals (see
  * writeShortDecimal): String() gives the same digits there, and costs ~300 ns for a fraction.
  */
-function writeNum(b: Uint8Array, p: number, v: number | null | undefined): number {
+export function writeNum(b: Uint8Array, p: number, v: number | null | undefined): number {
   if (typeof v !== 'number') return p;
   if (Math.floor(v) === v && v < 9007199254740992 && v > -9007199254740992) {
     if (v < 0) { b[p++] = 45; v = -v; }
