@@ -181,6 +181,24 @@ describe('export: CSV straight from the store (storeCsv.ts)', function () {
     e.dispose();
   });
 
+  it("counts the rows of the chunks yielded so far, not those of the page read ahead", async () => {
+    const e = await create();
+    e.ingestRecords('f', Array.from({ length: 20 }, (_, i) => ({ ...emptyRecord(T0 + i * 1000, '/api/qa'), offset: i, line: i + 1 })));
+    const seen = (c: { rows: number } & Iterable<string>): number[] => {
+      const out: number[] = [];
+      for (const _chunk of c) out.push(c.rows);
+      return out;
+    };
+    // chunks of 1 code unit: each ends after one row (the first holds the header too), so 20 chunks holding rows 1..20,
+    // though pages of 8 rows are read before their chunks are yielded
+    const expected = Array.from({ length: 20 }, (_, i) => i + 1);
+    assert.deepStrictEqual(seen(storeCsvChunks(e.store, ALL, { timeZone: 'UTC', sqlJs: sql, pageRows: 8, chunkSize: 1 })), expected);
+    // the record-by-record fallback counts the same way
+    const records = [...e.iterateCalls(ALL)];
+    assert.deepStrictEqual(seen(csvExportChunks({ iterateCalls: () => records }, ALL, { timeZone: 'UTC', chunkSize: 1 })), expected);
+    e.dispose();
+  });
+
   it('is what the engine exports, through the C API; an engine without csvChunks exports csvRows(iterateCalls()) with a count', async () => {
     const e = await create();
     const rnd = lcg(5);

@@ -18,7 +18,7 @@ import {
   DimNames, decodeValues, OddCell, pageSql, readCalls, rowReader,
 } from './callReader';
 import {
-  AsciiRows, asciiBytes, CSV_COLUMNS, csvRows, csvText, DEFAULT_CHUNK, ExportOptions, lineWriter, ROW_RESERVE, writeBool, writeNum,
+  AsciiCells, AsciiRows, asciiBytes, CSV_COLUMNS, csvRows, csvText, DEFAULT_CHUNK, ExportOptions, lineWriter, ROW_RESERVE, writeBool, writeNum,
 } from './csv';
 import { IsoFormatter } from './isoTime';
 import type { CallRecord } from '../model';
@@ -92,15 +92,17 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
   };
 
   /**
-   * A text cell of the current row as readCalls's str() reads it, written by write(); false when its
-   * type is one the bytes path leaves to the reference (a BLOB).
+   * A text cell of the current row, as readCalls's str() reads it, and its comma at q (a repeating
+   * column's cells remembered in cells); -1 when the record path must write the row (not ASCII, a BLOB).
    */
-  const strOf = (p: number, i: number): string | null | undefined => {
+  const textAt = (q: number, p: number, i: number, cells: AsciiCells | null): number => {
     const t = type(p, i);
-    if (t === T_NULL) return null;
-    if (t === T_TEXT) return utf8(text(p, i));
-    if (t === T_INTEGER || t === T_FLOAT) return String(dbl(p, i));
-    return undefined;
+    if (t === T_NULL) { out.buf[q] = 44; return q + 1; }
+    let s: string;
+    if (t === T_TEXT) s = utf8(text(p, i));
+    else if (t === T_INTEGER || t === T_FLOAT) s = String(dbl(p, i));
+    else return -1;
+    return cells ? out.cached(q, cells, s) : out.textCell(q, s);
   };
 
   /**
@@ -118,24 +120,19 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
     if ((q = out.cell(q, f.of(dbl(p, C_F)).bytes)) < 0) return out.undo(start);
     if ((q = out.cell(q, pr.of(dbl(p, C_P)).bytes)) < 0) return out.undo(start);
     if ((q = out.cell(q, m.of(dbl(p, C_M)).bytes)) < 0) return out.undo(start);
-    let s = strOf(p, C_METHOD);
-    if (s === undefined || (q = out.cached(q, out.method, s)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_METHOD, out.method)) < 0) return out.undo(start);
     b = out.buf;
     let t = type(p, C_STATUS);
     if (t === T_INTEGER || t === T_FLOAT) q = writeNum(b, q, dbl(p, C_STATUS));
     else if (t !== T_NULL) return out.undo(start);
     b[q++] = 44;
     q = writeBool(b, q, dbl(p, C_SUCCESS) === 1); b[q++] = 44;
-    s = strOf(p, C_ERROR);
-    if (s === undefined || (q = out.cached(q, out.errorType, s)) < 0) return out.undo(start);
-    s = strOf(p, C_REQ);
-    if (s === undefined || (q = out.textCell(q, s)) < 0) return out.undo(start);
-    s = strOf(p, C_TRACE);
-    if (s === undefined || (q = out.textCell(q, s)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_ERROR, out.errorType)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_REQ, null)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_TRACE, null)) < 0) return out.undo(start);
     b = out.buf;
     q = writeNum(b, q, dbl(p, C_RETRY)); b[q++] = 44;
-    s = strOf(p, C_PRIORITY);
-    if (s === undefined || (q = out.cached(q, out.priority, s)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_PRIORITY, out.priority)) < 0) return out.undo(start);
     b = out.buf;
     for (let i = C_LAT; i <= C_OUT; i++) {
       // latency_ms, ttft_ms, input_tokens, output_tokens (adjacent in PAGE_COLUMNS): nullable numbers
@@ -168,8 +165,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
     // cost_estimated (isCostEstimated)
     q = writeBool(b, q, src === COMPUTED && !split && cw > 0); b[q++] = 44;
     q = writeBool(b, q, dbl(p, C_BATCH) === 1); b[q++] = 44;
-    s = strOf(p, C_HASH);
-    if (s === undefined || (q = out.textCell(q, s)) < 0) return out.undo(start);
+    if ((q = textAt(q, p, C_HASH, null)) < 0) return out.undo(start);
     b = out.buf;
     q = writeBool(b, q, dbl(p, C_ZONE) === 1);
     b[q++] = 13; b[q++] = 10;
@@ -179,7 +175,10 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
   };
 
   let lastTs = filter.from - 1, lastId = -1;
-  const ready: string[] = [];
+  // a page's chunks, and the rows written up to the end of each: counter.rows counts the rows of the
+  // text yielded so far (as csvRows's input was counted), not those of the page ahead of it
+  const ready: string[] = [], readyRows: number[] = [];
+  let rows = 0;
   for (;;) {
     const sql = pageSql(store.tsIndexHint, cf.raw, limit);
     const st = store.db.prepare(sql);
@@ -201,7 +200,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
           lastId = dbl(p, C_ID);
           const ec = e.of(dbl(p, C_E));
           if (ec.name === null) continue;
-          counter.rows++;
+          rows++;
           if (ec.bytes === null || !bytesRow(p, ts, ec.bytes)) {
             let r: CallRecord;
             try {
@@ -213,7 +212,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
             }
             writeRecord(r);
           }
-          if (out.length >= size) ready.push(out.take());
+          if (out.length >= size) { ready.push(out.take()); readyRows.push(rows); }
         }
       } else {
         // the statement's pointer was not found: Statement.get(), as readCalls does
@@ -224,18 +223,23 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
           lastId = Number(v[C_ID]);
           const endpoint = e.of(Number(v[C_E])).name;
           if (endpoint === null) continue;
-          counter.rows++;
+          rows++;
           writeRecord(decodeValues(v, endpoint, f.of(Number(v[C_F])).name, pr.of(Number(v[C_P])).name, m.of(Number(v[C_M])).name));
-          if (out.length >= size) ready.push(out.take());
+          if (out.length >= size) { ready.push(out.take()); readyRows.push(rows); }
         }
       }
     } finally {
       st.free();
     }
-    for (let i = 0; i < ready.length; i++) yield ready[i];
+    for (let i = 0; i < ready.length; i++) {
+      counter.rows = readyRows[i];
+      yield ready[i];
+    }
     ready.length = 0;
+    readyRows.length = 0;
     if (stepped < limit) break;
   }
+  counter.rows = rows;
   if (out.length > 0) yield out.take();
 }
 
