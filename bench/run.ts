@@ -311,7 +311,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // 4. CSV export of every call.
+  // 4. CSV export of every call. Without the session phase (--only=export), the store an earlier
+  // session persisted is exported (the profile option reads the same file).
+  const priorStore = path.join(DATA_DIR, `store-${n}.sqlite`);
+  if (want('export') && !want('session') && fs.existsSync(priorStore)) session.storeFile = priorStore;
   if (want('export') && typeof session.storeFile === 'string') {
     const xs: number[] = [];
     const peaks: number[] = [];
