@@ -402,7 +402,7 @@ function writePadded(b: Uint8Array, p: number, v: number, n: number): number {
 }
 
 /** v (whole, < 10^n, n <= 9) as exactly n digits, zero-padded */
-function writeDigits(b: Uint8Array, p: number, v: number, n: number): number {
+export function writeDigits(b: Uint8Array, p: number, v: number, n: number): number {
   let x = v | 0;
   for (let i = p + n - 1; i >= p; i--) {
     const q = (x / 10) | 0;

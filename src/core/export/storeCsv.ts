@@ -18,7 +18,8 @@ import {
   DimNames, decodeValues, OddCell, pageSql, readCalls, rowReader,
 } from './callReader';
 import {
-  AsciiCells, AsciiRows, asciiBytes, CSV_COLUMNS, csvRows, csvText, DEFAULT_CHUNK, ExportOptions, lineWriter, ROW_RESERVE, writeBool, writeNum,
+  AsciiCells, AsciiRows, asciiBytes, CSV_COLUMNS, csvRows, csvText, DEFAULT_CHUNK, ExportOptions, lineWriter, ROW_RESERVE, writeBool, writeDigits,
+  writeNum,
 } from './csv';
 import { IsoFormatter } from './isoTime';
 import type { CallRecord } from '../model';
@@ -106,6 +107,25 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
   };
 
   /**
+   * ts_ms as writeNum writes it: epoch milliseconds have 13 digits, and the leading ones change every
+   * ~17 minutes, so those are written once and copied while they hold (as csv.ts's tsWriter does).
+   */
+  let tsHi = NaN, tsHiLen = 0;
+  const tsHiBytes = new Uint8Array(24);
+  const writeTs = (b: Uint8Array, q: number, ts: number): number => {
+    if (!(ts >= 1e6 && ts < 9e15) || Math.floor(ts) !== ts) return writeNum(b, q, ts);
+    const h = Math.floor(ts / 1e6);
+    if (h !== tsHi) { tsHi = h; tsHiLen = writeNum(tsHiBytes, 0, h); }
+    for (let i = 0; i < tsHiLen; i++) b[q++] = tsHiBytes[i];
+    return writeDigits(b, q, ts - h * 1e6, 6);
+  };
+  /** a count: most are 0 */
+  const writeCount = (b: Uint8Array, q: number, v: number): number => {
+    if (v === 0) { b[q] = 48; return q + 1; }
+    return writeNum(b, q, v);
+  };
+
+  /**
    * The current row as ASCII bytes at the end of out; false (nothing written) when a cell needs the
    * record path: a non-ASCII text cell, text or a BLOB in a number column, a BLOB anywhere.
    */
@@ -115,7 +135,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
     let b = out.buf;
     let q = iso.formatAscii(ts, b, start);
     b[q++] = 44;
-    q = writeNum(b, q, ts); b[q++] = 44;
+    q = writeTs(b, q, ts); b[q++] = 44;
     if ((q = out.cell(q, ec)) < 0) return out.undo(start);
     if ((q = out.cell(q, f.of(dbl(p, C_F)).bytes)) < 0) return out.undo(start);
     if ((q = out.cell(q, pr.of(dbl(p, C_P)).bytes)) < 0) return out.undo(start);
@@ -131,7 +151,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
     if ((q = textAt(q, p, C_REQ, null)) < 0) return out.undo(start);
     if ((q = textAt(q, p, C_TRACE, null)) < 0) return out.undo(start);
     b = out.buf;
-    q = writeNum(b, q, dbl(p, C_RETRY)); b[q++] = 44;
+    q = writeCount(b, q, dbl(p, C_RETRY)); b[q++] = 44;
     if ((q = textAt(q, p, C_PRIORITY, out.priority)) < 0) return out.undo(start);
     b = out.buf;
     for (let i = C_LAT; i <= C_OUT; i++) {
@@ -141,13 +161,13 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
       else if (t !== T_NULL) return out.undo(start);
       b[q++] = 44;
     }
-    q = writeNum(b, q, dbl(p, C_CR)); b[q++] = 44;
+    q = writeCount(b, q, dbl(p, C_CR)); b[q++] = 44;
     const cw = dbl(p, C_CW);
-    q = writeNum(b, q, cw); b[q++] = 44;
-    q = writeNum(b, q, dbl(p, C_CW1H)); b[q++] = 44;
+    q = writeCount(b, q, cw); b[q++] = 44;
+    q = writeCount(b, q, dbl(p, C_CW1H)); b[q++] = 44;
     const split = dbl(p, C_SPLIT) === 1;
     q = writeBool(b, q, split); b[q++] = 44;
-    q = writeNum(b, q, dbl(p, C_REAS)); b[q++] = 44;
+    q = writeCount(b, q, dbl(p, C_REAS)); b[q++] = 44;
     t = type(p, C_HIT);
     if (t === T_INTEGER || t === T_FLOAT) q = writeBool(b, q, dbl(p, C_HIT) === 1);
     else if (t === T_TEXT) q = writeBool(b, q, false);
