@@ -65,6 +65,8 @@ export function storeCsvChunks(store: CallStore, filter: QueryFilter, opts: Expo
 }
 
 function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & ReadCallsOptions, counter: { rows: number }): Generator<string, void, undefined> {
+  // each iteration is an export of its own (counted from 0)
+  counter.rows = 0;
   const api = cApiOf(opts.sqlJs, store.db);
   if (!api) {
     // no C API (another sql.js build): the record-by-record path
@@ -264,6 +266,7 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
 }
 
 function* countRecords(records: Iterable<CallRecord>, counter: { rows: number }): Generator<CallRecord, void, undefined> {
+  counter.rows = 0;
   for (const r of records) {
     counter.rows++;
     yield r;
