@@ -971,10 +971,6 @@ export class CallStore {
     this.bulk = false;
     this.deferRows = false;
     this.indexesPending = tsIndexSql(STORE_SCHEMA).split(';').map(q => q.trim()).filter(q => q.length > 0);
-    // Every row deferred (calls still empty): the indexes are made now, on the empty table, and the
-    // deferred rows' writes keep them, slice by slice. Built after the rows, each index is one
-    // synchronous sort of 1M keys (0.3-0.9 s with the event loop blocked).
-    if (this.hasDeferredRows && !this.db.exec('SELECT 1 FROM calls LIMIT 1').length) this.buildIndexes();
     if (this.emptyRollups.size || this.hasDeferredRows) this.scheduleFinish();
     else this.finishBulk();
   }
