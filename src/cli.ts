@@ -51,7 +51,8 @@ ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`).join
 
 Options:
   --since 24h|7d|30d|all   calls of the last 24 hours / 7 days / 30 days before now (any <n>m|h|d|w), or all (default all)
-  --format text|json       output format (default text)
+  --format text|json       output format of report (default text); export has its own formats and filters:
+                           api-monitor export --help
   --tz Zone                IANA time zone for days and zone-less timestamps (default: this machine's)
   -h, --help               this help
 
@@ -158,6 +159,13 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
   if (opts.help) { io.out.write(cmd.usage ?? USAGE); return 0; }
   if (name === 'report' && opts.format !== 'text' && opts.format !== 'json') {
     io.err.write(`api-monitor report: --format must be text or json (got ${opts.format})\n`);
+    return 2;
+  }
+  // report takes only the common options: anything else (--endpoint, a typo) is an error, not ignored
+  // (an unknown option also took the next argument as its value, so a file could go missing silently)
+  const unknown = opts.rest.find(a => a.startsWith('-'));
+  if (name === 'report' && unknown !== undefined) {
+    io.err.write(`api-monitor report: unknown option ${unknown.split('=')[0]} (report takes --since, --format and --tz; export also filters)\n\n${USAGE}`);
     return 2;
   }
   if (!opts.paths.length) {

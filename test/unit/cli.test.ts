@@ -69,6 +69,16 @@ describe('cli', function () {
     assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--format', 'xml'])).code, 2);
     assert.strictEqual((await run(['report', fixture('openai-chat.jsonl'), '--tz', 'Mars/Olympus'])).code, 2);
     assert.strictEqual((await run(['report', '/no/such/file'])).code, 2);
+    // an option report does not take is an error, not ignored (it would report every call)
+    const unknown = await run(['report', fixture('openai-chat.jsonl'), '--endpoint', '/v1/chat']);
+    assert.strictEqual(unknown.code, 2);
+    assert.match(unknown.err, /unknown option --endpoint/);
+    assert.strictEqual(unknown.out, '');
+    // and an unknown flag before the file names itself, not a missing file
+    const flag = await run(['report', '--verbose', fixture('openai-chat.jsonl')]);
+    assert.strictEqual(flag.code, 2);
+    assert.match(flag.err, /unknown option --verbose/);
+    assert.match((await run(['report', fixture('openai-chat.jsonl'), '--from=2026-01-01'])).err, /unknown option --from\b/);
     const help = await run(['report', '--help']);
     assert.strictEqual(help.code, 0);
     assert.match(help.out, /--since/);
