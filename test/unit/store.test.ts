@@ -86,6 +86,19 @@ describe('store and metrics', function () {
     assert.ok(Math.abs(w.costPerHour! - 0.035) < 1e-12); // 1-hour window
   });
 
+  it('window rates need a window of a minute or more: per-minute and per-hour figures of a shorter one are null', () => {
+    store.insert(store.sourceId('a'), fiveCalls());
+    // the first call alone (cost 0.01) in a 1 ms window: no rate, not 60,000 calls a minute or 36,000 USD an hour
+    const one = windowStats(ctx, { from: T0, to: T0 + 1 });
+    assert.deepStrictEqual([one.calls, one.throughputPerMin, one.costPerHour], [1, null, null]);
+    assert.strictEqual(one.costUsd, 0.01);
+    // 59.999 s: still too short; exactly 1 minute holds the same call: 1 call a minute, 0.01 x 60 = 0.6 USD an hour
+    assert.deepStrictEqual([windowStats(ctx, { from: T0, to: T0 + MIN - 1 }).throughputPerMin], [null]);
+    const minute = windowStats(ctx, { from: T0, to: T0 + MIN });
+    assert.strictEqual(minute.throughputPerMin, 1);
+    assert.ok(Math.abs(minute.costPerHour! - 0.6) < 1e-12);
+  });
+
   it('window with no data gives nulls, not 0 or NaN', () => {
     store.insert(store.sourceId('a'), fiveCalls());
     const w = windowStats(ctx, { from: T0 - 2 * HOUR, to: T0 - HOUR });

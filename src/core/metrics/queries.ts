@@ -19,12 +19,17 @@ function latencyStats(m: number[], dist: LatencyDist | undefined, approx: boolea
   };
 }
 
-/** Figures of one window. Calls per minute and cost per hour use the window length as denominator. */
+/**
+ * Figures of one window. Calls per minute and cost per hour use the window length as denominator, and are
+ * null for a window shorter than a minute: over the span of a single call (the CLI's `--since all` of a
+ * one-call log is 1 ms long) one call read as 60,000 calls a minute and its cost times 3.6 million an hour.
+ */
 export function windowStats(ctx: QueryContext, f: QueryFilter): WindowStats {
   const m = aggregate(ctx, f).get('') ?? zeroMeasures();
   const lat = latencyDists(ctx, f);
   const calls = m[M.calls];
-  const minutes = (f.to - f.from) / MINUTE_MS;
+  const span = (f.to - f.from) / MINUTE_MS;
+  const minutes = span >= 1 ? span : 0;
   return {
     from: f.from, to: f.to, calls, errors: m[ERRORS],
     successRate: ratio(calls - m[ERRORS], calls), errorRate: ratio(m[ERRORS], calls),
