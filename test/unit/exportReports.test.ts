@@ -80,6 +80,22 @@ describe('export: HTML report', () => {
     assert.strictEqual(readBack(html, 'money', 'totalUsd'), '2.5|$2.50');
   });
 
+  it('shows the cost of rows whose calls are all unpriced as unknown (—), not $0.00, in HTML and Markdown', () => {
+    const d = sample();
+    // /custom: 5 calls, none priced (cost 0 is the sum of nothing); a partly priced row keeps its sum
+    d.byEndpoint = [{ ...row('/custom', 5, 0, 0), unpricedCalls: 5 }, { ...row('/mixed', 4, 0, 0.002), unpricedCalls: 1 }];
+    d.kpis = { ...d.kpis, calls: 5, unpricedCalls: 5, costUsd: 0, costPerHour: 0 };
+    const h = htmlReport(d);
+    const cells = [...h.matchAll(/<td data-k="cost" data-v="([^"]*)">([^<]*)<\/td>/g)].map(m => `${m[1]}|${m[2]}`);
+    // the summary's cost, the two endpoint rows, then the one model row (1204 calls, 0.004, priced)
+    assert.deepStrictEqual(cells, ['|—', '|—', '0.002|&lt;$0.01', '0.004|&lt;$0.01']);
+    assert.strictEqual(readBack(h, 'kpis', 'cost'), '|—');
+    assert.strictEqual(readBack(h, 'kpis', 'costPerHour'), '|—');
+    const md = markdownReport(d);
+    assert.match(md, /\| \/custom \| 5 \| 0 \| 100\.0 % \| 800 ms \| 2,000 ms \| — \| 5 \|/);
+    assert.match(md, /\| Cost \| — \|/);
+  });
+
   it('says when the first day of the cost table is a partial day', () => {
     assert.ok(html.includes('first day shown from 2025-03-01 00:00'), 'the sample range starts at midnight');
     const d = sample();

@@ -38,6 +38,9 @@ export function timeFormatter(timeZone: string): (ms: number | null | undefined)
 }
 
 /** Metric the series charts show, the same as the KPI cards. */
+/** A cost of calls none of which has a price is unknown (null, read "—"), not $0.00. */
+const knownCost = (usd: number, calls: number, unpriced: number): number | null => (calls > 0 && unpriced >= calls ? null : usd);
+
 export const KPI_ROWS: { k: string; label: string; get: (w: import('../metrics/types').WindowStats) => number | null; fmt: (x: number | null) => string }[] = [
   { k: 'calls', label: 'Calls', get: w => w.calls, fmt: fmtInt },
   { k: 'errors', label: 'Errors', get: w => w.errors, fmt: fmtInt },
@@ -49,8 +52,8 @@ export const KPI_ROWS: { k: string; label: string; get: (w: import('../metrics/t
   { k: 'p99', label: 'p99 latency', get: w => w.latency.p99, fmt: fmtMs },
   { k: 'latencyN', label: 'Calls with a latency (n)', get: w => w.latency.n, fmt: fmtInt },
   { k: 'throughput', label: 'Throughput (calls per minute over the range)', get: w => w.throughputPerMin, fmt: x => fmtNum(x) },
-  { k: 'cost', label: 'Cost', get: w => w.costUsd, fmt: fmtUsd },
-  { k: 'costPerHour', label: 'Cost per hour', get: w => w.costPerHour, fmt: fmtUsd },
+  { k: 'cost', label: 'Cost', get: w => knownCost(w.costUsd, w.calls, w.unpricedCalls), fmt: fmtUsd },
+  { k: 'costPerHour', label: 'Cost per hour', get: w => (w.costPerHour === null ? null : knownCost(w.costPerHour, w.calls, w.unpricedCalls)), fmt: fmtUsd },
   { k: 'unpricedCalls', label: 'Unpriced calls (not in the cost)', get: w => w.unpricedCalls, fmt: fmtInt },
   { k: 'responseCacheHitRate', label: 'Response cache hit rate', get: w => w.responseCacheHitRate, fmt: fmtPct },
   { k: 'promptCacheTokenShare', label: 'Prompt cache share of input tokens', get: w => w.promptCacheTokenShare, fmt: fmtPct },
@@ -67,7 +70,7 @@ export const BREAKDOWN_COLUMNS: { k: string; label: string; get: (r: import('../
   { k: 'successRate', label: 'Success', get: r => r.successRate, fmt: fmtPct },
   { k: 'avgLatency', label: 'Avg latency', get: r => r.avgLatency, fmt: fmtMs },
   { k: 'p95', label: 'p95', get: r => r.p95, fmt: fmtMs },
-  { k: 'cost', label: 'Cost', get: r => r.costUsd, fmt: fmtUsd },
+  { k: 'cost', label: 'Cost', get: r => knownCost(r.costUsd, r.calls, r.unpricedCalls), fmt: fmtUsd },
   { k: 'unpricedCalls', label: 'Unpriced', get: r => r.unpricedCalls, fmt: fmtInt },
   { k: 'responseCacheHitRate', label: 'Cache hits', get: r => r.responseCacheHitRate, fmt: fmtPct },
   { k: 'inputTokens', label: 'Input tokens', get: r => r.inputTokens, fmt: fmtInt },
