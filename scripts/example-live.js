@@ -36,7 +36,7 @@ function writeOne() {
   // one write() per complete line: a reader never sees half a record for long
   fs.appendFileSync(file, JSON.stringify(rec) + '\n');
   written++;
-  if (written % 10 === 0 || written === 1) console.log(`${written} example calls appended to ${path.relative(process.cwd(), file)}`);
+  if (written % 10 === 0 || written === 1) console.log(`${written} example call${written === 1 ? '' : 's'} appended to ${path.relative(process.cwd(), file)}`);
   if (written >= count) stop();
 }
 const timer = setInterval(writeOne, interval);
