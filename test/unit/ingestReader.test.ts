@@ -333,6 +333,21 @@ describe('ingest: LogReader tailing', () => {
     assert.deepStrictEqual([again[0].skipped, again[0].status], [0, 'unchanged']);
   });
 
+  it('firstBatchSize: the batches of a source start small and double up to batchSize, every record once and in order', async () => {
+    // 40 lines with batches of 2 doubling to 16: 2, 4, 8, 16, then the 10 left (2 + 4 + 8 + 16 + 10 = 40)
+    fs.writeFileSync(p('app.jsonl'), Array.from({ length: 40 }, (_, i) => line(`/e${i}`, i + 1)).join(''));
+    const r = new LogReader([], { timeZone: 'UTC', batchSize: 16, firstBatchSize: 2 });
+    const s = new MiniStore();
+    const res = await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual(s.batches.map(b => b.records.length), [2, 4, 8, 16, 10]);
+    assert.strictEqual(res[0].records, 40);
+    assert.deepStrictEqual(s.rows.get(p('app.jsonl'))!.map(x => x.line), Array.from({ length: 40 }, (_, i) => i + 1));
+    // a later read of the source starts small again (the ramp is per read): 2, 4, 8, then the 6 left of 20
+    fs.appendFileSync(p('app.jsonl'), Array.from({ length: 20 }, (_, i) => line(`/f${i}`, i + 41)).join(''));
+    await read(r, s, ['app.jsonl']);
+    assert.deepStrictEqual(s.batches.slice(5).map(b => b.records.length), [2, 4, 8, 6]);
+  });
+
   it('CSV appended across reads keeps its header; a record split by the read boundary waits', async () => {
     fs.writeFileSync(p('calls.csv'), 'timestamp,endpoint,latency_ms\n2025-03-04T10:00:00Z,/a,5\n2025-03-04T10:00:01Z,"/b\n');
     const r = new LogReader([], { timeZone: 'UTC' });

@@ -28,6 +28,8 @@ import { decodeRecords, RecordColumns } from './recordColumns';
 
 /** Unread bytes below which the read stays in this thread (a worker takes ~30-60 ms to start). */
 export const DEFAULT_WORKER_MIN_BYTES = 8 * 1024 * 1024;
+/** records in the first batch of a worker read (then doubling up to the reader's batch size) */
+const FIRST_BATCH_SIZE = 500;
 /** batches parsed ahead of the storing thread (6 x 5k records: 30k, as 3 x 10k before) */
 const DEFAULT_MAX_IN_FLIGHT = 6;
 /** on one core the two threads would only take turns, and columns cost more than they save */
@@ -175,7 +177,9 @@ export class WorkerReader {
   private inWorker(paths: string[], sink: Sink): Promise<SourceResult[] | null> {
     const { signal, onProgress, ...options } = this.opts;
     const maxProblems = this.opts.maxProblemsPerSource ?? 20;
-    const start: WorkerStart = { paths, checkpoints: this.cps, options, maxInFlight: this.w.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT };
+    // a large read's first batches start small (see ReadOptions.firstBatchSize): 500, 1k, 2k, 4k, then batchSize
+    const start: WorkerStart = { paths, checkpoints: this.cps, options: { ...options, firstBatchSize: options.firstBatchSize ?? FIRST_BATCH_SIZE },
+      maxInFlight: this.w.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT };
     let worker: Worker;
     try {
       const warmed = takePrewarmed(this.w.script);
