@@ -148,6 +148,21 @@ describe('ingest worker: WorkerReader', function () {
     assert.ok(firsts.every(r => r === firsts[0]));
   });
 
+  it('firstBatchSize reaches the worker: its batches ramp as an in-thread reader with the same option, small reads stay whole', async () => {
+    const f = bigFile('ramp.jsonl', 2500);
+    const opts: ReadOptions = { timeZone: 'UTC', batchSize: 1000, chunkSize: 64 * 1024 };
+    const ref = await readAll(new LogReader([], { ...opts, firstBatchSize: 100 }), [f]);
+    const w = await readAll(new WorkerReader([], opts, { script: SCRIPT, minBytes: 0, cores: 2, firstBatchSize: 100 }), [f]);
+    assert.deepStrictEqual(plain(w.batches), plain(ref.batches));
+    // the first batches: 100, then doubling (what a chunk holds may cut one short): never above 1000, all 2500 once
+    assert.strictEqual(w.batches[0].records.length, 100);
+    assert.ok(w.batches.every(b => b.records.length <= 1000));
+    assert.strictEqual(w.batches.reduce((n, b) => n + b.records.length, 0), 2500);
+    // a read kept in this thread (below minBytes) is not ramped: one batch of 1000, as before
+    const small = await readAll(new WorkerReader([], opts, { script: SCRIPT, minBytes: 1e12, cores: 2, firstBatchSize: 100 }), [f]);
+    assert.strictEqual(small.batches[0].records.length, 1000);
+  });
+
   it('resumes from checkpoints like the in-thread reader (partial line completed later)', async () => {
     const f = path.join(dir, 'partial.jsonl');
     fs.copyFileSync(path.join(FIX, 'partial.jsonl'), f);

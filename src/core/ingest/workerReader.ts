@@ -28,8 +28,6 @@ import { decodeRecords, RecordColumns } from './recordColumns';
 
 /** Unread bytes below which the read stays in this thread (a worker takes ~30-60 ms to start). */
 export const DEFAULT_WORKER_MIN_BYTES = 8 * 1024 * 1024;
-/** records in the first batch of a worker read (then doubling up to the reader's batch size) */
-const FIRST_BATCH_SIZE = 500;
 /** batches parsed ahead of the storing thread (6 x 5k records: 30k, as 3 x 10k before) */
 const DEFAULT_MAX_IN_FLIGHT = 6;
 /** on one core the two threads would only take turns, and columns cost more than they save */
@@ -40,8 +38,14 @@ export interface WorkerReaderOptions {
   script: string;
   /** use the worker only when the paths have at least this many unread bytes (default 8 MB) */
   minBytes?: number;
-  /** batches posted by the worker and not yet stored (default 3) */
+  /** batches posted by the worker and not yet stored (default 6) */
   maxInFlight?: number;
+  /**
+   * Records in the first batch of each source the worker reads, doubling up to the read's batchSize (see
+   * ReadOptions.firstBatchSize; default: batchSize from the first). Reads left in this thread (small ones)
+   * keep whole batches: a tail append stays one batch and one insert.
+   */
+  firstBatchSize?: number;
   /** cores of the machine (default os.availableParallelism()): with one, the read stays in this thread */
   cores?: number;
   /**
@@ -177,8 +181,7 @@ export class WorkerReader {
   private inWorker(paths: string[], sink: Sink): Promise<SourceResult[] | null> {
     const { signal, onProgress, ...options } = this.opts;
     const maxProblems = this.opts.maxProblemsPerSource ?? 20;
-    // a large read's first batches start small (see ReadOptions.firstBatchSize): 500, 1k, 2k, 4k, then batchSize
-    const start: WorkerStart = { paths, checkpoints: this.cps, options: { ...options, firstBatchSize: options.firstBatchSize ?? FIRST_BATCH_SIZE },
+    const start: WorkerStart = { paths, checkpoints: this.cps, options: this.w.firstBatchSize ? { ...options, firstBatchSize: this.w.firstBatchSize } : options,
       maxInFlight: this.w.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT };
     let worker: Worker;
     try {
