@@ -4,7 +4,7 @@
 // (bench/FINDINGS.md #1). Here each page is stepped through sql.js's C API (one wasm call per cell,
 // none for a NULL after its type), and dimension ids are mapped to names from the store's own maps.
 // When that API cannot be found (another sql.js build), the same query is read with Statement.get().
-import type { SqlJsStatic, SqlValue } from 'sql.js';
+import type { SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, QueryFilter } from '../model';
 import type { CallStore, DimKind } from '../store/callStore';
 import { compileFilter } from '../metrics/aggregate';
@@ -30,6 +30,68 @@ const PAGE_COLUMNS = `c.id, c.ts, c.endpoint_id, c.function_id, c.provider_id, c
 export function pageSql(tsIndexHint: string, filterSql: string, limit: number): string {
   return `SELECT ${PAGE_COLUMNS} FROM calls c ${tsIndexHint}
     WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${filterSql} ORDER BY c.ts, c.id LIMIT ${limit}`;
+}
+
+/**
+ * The prepared statement of the keyset page after the cursor (lastTs, lastId), bound; the caller frees it.
+ * The range start is the cursor, not filter.from: otherwise every page walks the ts index from the start
+ * of the range and a long export is quadratic (bench/FINDINGS.md #1).
+ */
+export function openPage(store: CallStore, filter: QueryFilter, cf: { raw: string; params: SqlValue[] }, limit: number,
+  lastTs: number, lastId: number): { st: Statement; sql: string } {
+  const sql = pageSql(store.tsIndexHint, cf.raw, limit);
+  const st = store.db.prepare(sql);
+  try {
+    st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
+  } catch (e) {
+    st.free();
+    throw e;
+  }
+  return { st, sql };
+}
+
+/** Steps the page statement p (step: the module's sqlite3_step): true on a row, false at the end; SQLite's error is thrown. */
+export function stepRow(step: (p: number) => number, api: SqlJsCApi, db: CallStore['db'], p: number): boolean {
+  const rc = step(p);
+  if (rc === SQLITE_ROW) return true;
+  if (rc !== SQLITE_DONE) throw new Error(stepError(api, db, rc));
+  return false;
+}
+
+/** Something that names dimension ids (DimNames; the CSV writer's cells). */
+export interface DimNamer { name(id: number): string | null }
+
+/**
+ * The current row as a CallRecord through the C API, or, when a cell is of a type the store never writes
+ * (OddCell), through Statement.get().
+ */
+export function recordAt(readRow: RowReader, st: Statement, p: number, ts: number, endpoint: string,
+  f: DimNamer, pr: DimNamer, m: DimNamer, dbl: (p: number, col: number) => number): CallRecord {
+  try {
+    return readRow(p, ts, endpoint, f.name(dbl(p, C_F)), pr.name(dbl(p, C_P)), m.name(dbl(p, C_M)));
+  } catch (e) {
+    if (!(e instanceof OddCell)) throw e;
+    const v = st.get();
+    return decodeValues(v, endpoint, f.name(Number(v[C_F])), pr.name(Number(v[C_P])), m.name(Number(v[C_M])));
+  }
+}
+
+/**
+ * Every row of a page through Statement.step()/get() (when the C API is not there): each(record, ts, id),
+ * the record null for a row whose endpoint has no name (skipped, as the old inner JOIN did). Returns the
+ * rows stepped.
+ */
+export function eachRowByGet(st: Statement, e: DimNamer, f: DimNamer, pr: DimNamer, m: DimNamer,
+  each: (r: CallRecord | null, ts: number, id: number) => void): number {
+  let stepped = 0;
+  while (st.step()) {
+    const v = st.get();
+    stepped++;
+    const endpoint = e.name(Number(v[C_E]));
+    each(endpoint === null ? null : decodeValues(v, endpoint, f.name(Number(v[C_F])), pr.name(Number(v[C_P])), m.name(Number(v[C_M]))),
+      Number(v[C_TS]), Number(v[C_ID]));
+  }
+  return stepped;
 }
 
 /** Names of the dimension ids, remembered for one read (ids repeat row after row; an array beats a Map for small ids). */
@@ -92,48 +154,27 @@ export function* readCalls(store: CallStore, filter: QueryFilter, opts: ReadCall
   };
   let lastTs = filter.from - 1, lastId = -1;
   for (;;) {
-    const sql = pageSql(store.tsIndexHint, cf.raw, limit);
-    const st = store.db.prepare(sql);
+    const { st, sql } = openPage(store, filter, cf, limit, lastTs, lastId);
     const page: CallRecord[] = [];
     let stepped = 0;
     try {
-      // the range start is the cursor, not filter.from: otherwise every page walks the ts index from the
-      // start of the range and a long export is quadratic (bench/FINDINGS.md #1)
-      st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
       const p = api && pointers ? pointers.of(st, sql) : 0;
       if (api && readRow && p) {
         const step = api._sqlite3_step, dbl = api._sqlite3_column_double;
-        for (;;) {
-          const rc = step(p);
-          if (rc !== SQLITE_ROW) {
-            if (rc !== SQLITE_DONE) throw new Error(stepError(api, store.db, rc));
-            break;
-          }
+        while (stepRow(step, api, store.db, p)) {
           stepped++;
           lastTs = dbl(p, C_TS);
           lastId = dbl(p, C_ID);
           const endpoint = dims.e.name(dbl(p, C_E));
           if (endpoint === null) continue;
-          let r: CallRecord;
-          try {
-            r = readRow(p, lastTs, endpoint, dims.f.name(dbl(p, C_F)), dims.p.name(dbl(p, C_P)), dims.m.name(dbl(p, C_M)));
-          } catch (e) {
-            if (!(e instanceof OddCell)) throw e;
-            const v = st.get();
-            r = decodeValues(v, endpoint, dims.f.name(Number(v[C_F])), dims.p.name(Number(v[C_P])), dims.m.name(Number(v[C_M])));
-          }
-          page.push(r);
+          page.push(recordAt(readRow, st, p, lastTs, endpoint, dims.f, dims.p, dims.m, dbl));
         }
       } else {
-        while (st.step()) {
-          const v = st.get();
-          stepped++;
-          lastTs = Number(v[C_TS]);
-          lastId = Number(v[C_ID]);
-          const endpoint = dims.e.name(Number(v[C_E]));
-          if (endpoint === null) continue;
-          page.push(decodeValues(v, endpoint, dims.f.name(Number(v[C_F])), dims.p.name(Number(v[C_P])), dims.m.name(Number(v[C_M]))));
-        }
+        stepped = eachRowByGet(st, dims.e, dims.f, dims.p, dims.m, (r, ts, id) => {
+          lastTs = ts;
+          lastId = id;
+          if (r) page.push(r);
+        });
       }
     } finally {
       st.free();

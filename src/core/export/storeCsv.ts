@@ -10,12 +10,12 @@
 import type { CallStore, DimKind } from '../store/callStore';
 import type { QueryFilter } from '../model';
 import { compileFilter } from '../metrics/aggregate';
-import { cApiOf, SQLITE_DONE, SQLITE_ROW, StatementPointers, stepError, T_FLOAT, T_INTEGER, T_NULL, T_TEXT } from '../store/sqlJs';
+import { cApiOf, StatementPointers, T_FLOAT, T_INTEGER, T_NULL, T_TEXT } from '../store/sqlJs';
 import type { ReadCallsOptions } from './callReader';
 import {
   C_CR, C_CW, C_CW1H, C_E, C_ERROR, C_F, C_HASH, C_HIT, C_ID, C_LAT, C_M, C_METHOD, C_OUT, C_P, C_PRIORITY, C_REAS, C_REQ,
   C_RETRY, C_SOURCE, C_SPLIT, C_STATUS, C_SUCCESS, C_TRACE, C_TS, C_BATCH, C_COST, C_ZONE, CALL_PAGE_ROWS, COST_SOURCES,
-  DimNames, decodeValues, OddCell, pageSql, readCalls, rowReader,
+  DimNames, eachRowByGet, openPage, readCalls, recordAt, rowReader, stepRow,
 } from './callReader';
 import {
   AsciiCells, AsciiRows, asciiBytes, CSV_COLUMNS, csvRows, csvText, DEFAULT_CHUNK, ExportOptions, lineWriter, ROW_RESERVE, writeBool, writeDigits,
@@ -43,6 +43,7 @@ class DimCells {
   private readonly small: (DimCell | undefined)[] = [];
   private readonly names: DimNames;
   constructor(store: CallStore, kind: DimKind) { this.names = new DimNames(store, kind); }
+  name(id: number): string | null { return this.of(id).name; }
   of(id: number): DimCell {
     if (id >= 0 && id < 65_536 && (id | 0) === id) return this.small[id] ?? (this.small[id] = this.make(id));
     return this.make(id);
@@ -202,20 +203,12 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
   const ready: string[] = [], readyRows: number[] = [];
   let rows = 0;
   for (;;) {
-    const sql = pageSql(store.tsIndexHint, cf.raw, limit);
-    const st = store.db.prepare(sql);
+    const { st, sql } = openPage(store, filter, cf, limit, lastTs, lastId);
     let stepped = 0;
     try {
-      // the range start is the cursor (as readCalls)
-      st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);
       const p = pointers.of(st, sql);
       if (p) {
-        for (;;) {
-          const rc = step(p);
-          if (rc !== SQLITE_ROW) {
-            if (rc !== SQLITE_DONE) throw new Error(stepError(api, store.db, rc));
-            break;
-          }
+        while (stepRow(step, api, store.db, p)) {
           stepped++;
           const ts = dbl(p, C_TS);
           lastTs = ts;
@@ -223,32 +216,19 @@ function* chunks(store: CallStore, filter: QueryFilter, opts: ExportOptions & Re
           const ec = e.of(dbl(p, C_E));
           if (ec.name === null) continue;
           rows++;
-          if (ec.bytes === null || !bytesRow(p, ts, ec.bytes)) {
-            let r: CallRecord;
-            try {
-              r = readRow(p, ts, ec.name, f.of(dbl(p, C_F)).name, pr.of(dbl(p, C_P)).name, m.of(dbl(p, C_M)).name);
-            } catch (x) {
-              if (!(x instanceof OddCell)) throw x;
-              const v = st.get();
-              r = decodeValues(v, ec.name, f.of(Number(v[C_F])).name, pr.of(Number(v[C_P])).name, m.of(Number(v[C_M])).name);
-            }
-            writeRecord(r);
-          }
+          if (ec.bytes === null || !bytesRow(p, ts, ec.bytes)) writeRecord(recordAt(readRow, st, p, ts, ec.name, f, pr, m, dbl));
           if (out.length >= size) { ready.push(out.take()); readyRows.push(rows); }
         }
       } else {
         // the statement's pointer was not found: Statement.get(), as readCalls does
-        while (st.step()) {
-          const v = st.get();
-          stepped++;
-          lastTs = Number(v[C_TS]);
-          lastId = Number(v[C_ID]);
-          const endpoint = e.of(Number(v[C_E])).name;
-          if (endpoint === null) continue;
+        stepped = eachRowByGet(st, e, f, pr, m, (r, ts, id) => {
+          lastTs = ts;
+          lastId = id;
+          if (!r) return;
           rows++;
-          writeRecord(decodeValues(v, endpoint, f.of(Number(v[C_F])).name, pr.of(Number(v[C_P])).name, m.of(Number(v[C_M])).name));
+          writeRecord(r);
           if (out.length >= size) { ready.push(out.take()); readyRows.push(rows); }
-        }
+        });
       }
     } finally {
       st.free();
