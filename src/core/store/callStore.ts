@@ -1233,12 +1233,13 @@ export class CallStore {
     this.gen++;
     const target = this.sourceState(newPath);
     this.beforeSourcesSql();
-    this.rowsReady();
     if (!target) {
       this.db.run('UPDATE sources SET path = ?, checkpoint = NULL WHERE id = ?', [newPath, old.id]);
       if (old.stats) this.setSourceState(old.id, { stats: { ...old.stats, path: newPath } });
       return;
     }
+    // the rows of both sources must be in calls before they are re-keyed
+    this.rowsReady();
     this.db.run('UPDATE calls SET source_id = ? WHERE source_id = ?', [target.id, old.id]);
     const floor = Math.max(this.floors.get(old.id) ?? 0, this.floors.get(target.id) ?? 0);
     this.db.run('UPDATE sources SET floor_ts = ? WHERE id = ?', [floor, target.id]);
