@@ -128,6 +128,8 @@ describe('export: call reader (C API pages)', function () {
     const e = await create();
     e.ingestRecords('f', [0, 1, 2].map(i => ({ ...emptyRecord(T0 + i, '/x'), offset: i, line: i + 1 })));
     // a damaged store file: text where a number belongs, a blob where text belongs, an unknown cost source
+    // (the rows written into calls first: a tail insert's rows are written behind, see WRITE_BEHIND_MS)
+    await e.callsReady();
     e.store.db.run("UPDATE calls SET latency_ms = 'abc', status_code = '42', cost_source = 7 WHERE ts = ?", [T0]);
     e.store.db.run('UPDATE calls SET request_id = ?, response_cache_hit = 1 WHERE ts = ?', [new Uint8Array([1, 2]), T0 + 1]);
     const fast = [...readCalls(e.store, ALL, { sqlJs: sql })];
@@ -143,6 +145,7 @@ describe('export: call reader (C API pages)', function () {
   it('drops a row whose endpoint id has no name (as the inner JOIN did) and keeps paging', async () => {
     const e = await create();
     e.ingestRecords('f', [0, 1, 2, 3, 4].map(i => ({ ...emptyRecord(T0 + i, i === 2 ? '/gone' : '/x'), offset: i, line: i + 1 })));
+    await e.callsReady();
     e.store.db.run("UPDATE calls SET endpoint_id = 999 WHERE ts = ?", [T0 + 2]);
     for (const opts of [{ sqlJs: sql, pageRows: 2 }, { pageRows: 2 }]) {
       // pages: rows 0,1 | 2 (dropped),3 | 4: a dropped row still counts toward its page, so paging goes on

@@ -420,7 +420,11 @@ describe('store and metrics', function () {
     assert.deepStrictEqual([days, hours], [2, 2]);
   });
 
-  it('a failed insert keeps none of its rows, also those of blocks written before the failure (the store schema has a rollback journal)', () => {
+  it('a failed insert keeps none of its rows, also those of blocks written before the failure (the store schema has a rollback journal)', async () => {
+    // rows written inside the insert, not behind it (see WRITE_BEHIND_MS)
+    store.close();
+    store = await open({ writeBehindMs: 0 });
+    ctx = { store, timeZone: 'UTC' };
     const a = store.sourceId('a');
     store.insert(a, [rec(T0, '/x', { latency_ms: 100 })]);
     // 150 calls: the first block of 100 is written, then the block of the other 50 fails
@@ -640,6 +644,39 @@ describe('store and metrics', function () {
     try {
       assert.deepStrictEqual(d.one('SELECT count(*), min(id), max(id) FROM calls'), [250, 1, 250]);
     } finally { d.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('a tail insert writes its rows into calls behind it: queries see them at once, the timer writes them, appends close together share one write', async () => {
+    const raw = (s: CallStore): number => Number(s.db.exec('SELECT count(*) FROM calls')[0].values[0][0]);
+    const s = await open({ writeBehindMs: 30 });
+    try {
+      const a = s.sourceId('a');
+      // two appends 0 ms apart: 3 calls (latencies 100, 200, 300) then 2 (400, 500), costs 0.5 each
+      s.insert(a, [1, 2, 3].map(i => rec(T0 + i * 1000, '/x', { latency_ms: i * 100, cost_usd: 0.5 })));
+      s.insert(a, [4, 5].map(i => rec(T0 + i * 1000, '/x', { latency_ms: i * 100, cost_usd: 0.5 })));
+      assert.strictEqual(raw(s), 0);
+      assert.strictEqual(s.finishing, true);
+      // the timer writes both appends' rows, in the order inserted
+      for (let i = 0; i < 200 && s.hasDeferredRows; i++) await new Promise(res => setTimeout(res, 5));
+      assert.strictEqual(s.hasDeferredRows, false);
+      assert.deepStrictEqual(s.db.exec('SELECT id, latency_ms FROM calls ORDER BY id')[0].values, [[1, 100], [2, 200], [3, 300], [4, 400], [5, 500]]);
+      // the timer stops once they are written (the pending rollups wait for TAIL_ROLLUP_RECORDS or a read)
+      assert.strictEqual(s.finishing, false);
+      // a query does not wait for the timer: it sees the next append's call, whose row is written first
+      s.insert(a, [rec(T0 + 6000, '/x', { latency_ms: 600, cost_usd: 0.5 })]);
+      assert.strictEqual(raw(s), 5);
+      // 6 calls, 6 x 0.5 = 3 USD, latencies 100..600: p50 = rank ceil(0.5 x 6) = 3 -> 300 ms, p95 = rank 6 -> 600 ms
+      const w = windowStats({ store: s, timeZone: 'UTC' }, { from: T0, to: T0 + HOUR });
+      assert.deepStrictEqual([w.calls, w.costUsd, w.latency.p50, w.latency.p95], [6, 3, 300, 600]);
+      assert.deepStrictEqual(s.one('SELECT count(*), max(latency_ms) FROM calls'), [6, 600]);
+    } finally { s.close(); }
+    // writeBehindMs 0: written inside the insert
+    const now = await open({ writeBehindMs: 0 });
+    try {
+      now.insert(now.sourceId('a'), [rec(T0, '/x', { latency_ms: 1 })]);
+      assert.strictEqual(raw(now), 1);
+      assert.strictEqual(now.hasDeferredRows, false);
+    } finally { now.close(); }
   });
 
   it('deferred raw rows: a failed insert takes back what it queued; past the cap the oldest rows are written as new ones come', async () => {

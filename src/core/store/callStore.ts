@@ -138,6 +138,11 @@ export interface StoreOptions {
   finishDelayMs?: number;
   /** rows a bulk load keeps for a later write into calls (default MAX_DEFERRED_ROWS; see deferBlock) */
   maxDeferredRows?: number;
+  /**
+   * ms after a tail insert (not a bulk load) before its rows are written into calls (default
+   * WRITE_BEHIND_MS); 0 writes them inside the insert. Every reader of calls writes them first.
+   */
+  writeBehindMs?: number;
 }
 
 export interface SourceState {
@@ -207,6 +212,13 @@ const DRAIN_SLICE_MS = 12;
  * larger log costs what it did before this deferral, and memory stays bounded.
  */
 const MAX_DEFERRED_ROWS = 1_500_000;
+/**
+ * A tail insert's rows are written into calls this long after it (see CallStore.insert): SQLite's insert
+ * with its three ts indexes was 4-6 ms of an append of 1,000 lines at 1M calls (more for the first ones,
+ * on cold pages), and the dashboard reads the mirrors and recent rows, which the insert updates at once.
+ * Appends that come closer together than this share one write.
+ */
+const WRITE_BEHIND_MS = 250;
 
 export class CallStore {
   private readonly dimIds: Record<DimKind, Map<string, number>> = {
@@ -275,6 +287,8 @@ export class CallStore {
   private deferredRows = 0;
   /** True during a bulk load into an empty store: its rows are deferred (see deferBlock). */
   private deferRows = false;
+  /** The store's timer still has a bulk load's rollup tables or indexes to write (see scheduleFinish). */
+  private bulkFinishLeft = false;
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
     // The store's own schema keeps a rollback journal in memory: with journal_mode=OFF, SQLite's ROLLBACK
     // "behaves in an undefined way" and in fact kept the rows a failed insert had written (a unit test
@@ -467,6 +481,10 @@ export class CallStore {
     return this.finishTimer !== undefined;
   }
 
+  private get writeBehindMs(): number {
+    return this.opts.writeBehindMs ?? WRITE_BEHIND_MS;
+  }
+
   /** True while some inserted rows are not yet in calls (see deferBlock). */
   get hasDeferredRows(): boolean {
     return this.deferredHead < this.deferred.length;
@@ -527,8 +545,12 @@ export class CallStore {
     this.runBlock(set, params, d.n);
   }
 
-  /** Schedules the rest of a bulk load (see FINISH_DELAY_MS), one rollup table or index per step. */
-  private scheduleFinish(): void {
+  /**
+   * Schedules the rest of a bulk load (see FINISH_DELAY_MS), one rollup table or index per step, or
+   * (bulk false) only the write of deferred tail rows.
+   */
+  private scheduleFinish(bulk = true, delayMs = this.opts.finishDelayMs ?? FINISH_DELAY_MS): void {
+    if (bulk) this.bulkFinishLeft = true;
     if (this.finishTimer !== undefined || this.closed) return;
     const step = (delay: number): void => {
       this.finishTimer = setTimeout(() => {
@@ -539,7 +561,11 @@ export class CallStore {
           // deferred rows first, in short slices back to back (3-4 s at 1M calls on 2 cores), then the
           // rollup tables, then one index per step
           const table = this.pending.pendingTables()[0];
-          if (this.hasDeferredRows) { this.drainRows(DRAIN_SLICE_MS); next = 0; }
+          if (this.hasDeferredRows) {
+            this.drainRows(DRAIN_SLICE_MS);
+            next = 0;
+            if (!this.hasDeferredRows && !this.bulkFinishLeft) return;
+          } else if (!this.bulkFinishLeft) return;
           else if (table !== undefined && this.emptyRollups.has(table)) {
             // a table still empty since the load: one UTC day of its changes per step (a whole table,
             // ~40-60k rows at 1M calls, was one 100-370 ms write with the event loop blocked)
@@ -550,7 +576,7 @@ export class CallStore {
           } else if (table !== undefined) this.flushPendingRollups([table]);
           else if (this.emptyRollups.size) this.flushPendingRollups();
           else if (this.indexesPending.length) this.buildIndexes(true);
-          else return;
+          else { this.bulkFinishLeft = false; return; }
         } catch (e) {
           this.opts.log?.(`Finishing the bulk load failed: ${e instanceof Error ? e.message : String(e)}`);
           return;
@@ -560,7 +586,7 @@ export class CallStore {
       // never keeps a CLI or a test alive: whatever is left is done by the next read or persist
       (this.finishTimer as { unref?: () => void }).unref?.();
     };
-    step(this.opts.finishDelayMs ?? FINISH_DELAY_MS);
+    step(delayMs);
   }
 
   /** Rows of a query as arrays (small results only). */
@@ -989,12 +1015,18 @@ export class CallStore {
     return this.rows('SELECT 1 FROM calls LIMIT 1').length === 0;
   }
 
-  /** First and last ts of the stored calls (null when there are none): from memory after a bulk load, else two index lookups. */
+  /**
+   * First and last ts of the stored calls (null when there are none): from memory, which inserts extend
+   * and any delete forgets (dropMirrors); else two index lookups, then kept. The Real-time tab asks at every
+   * refresh, and the lookups would write a tail insert's deferred rows first (see WRITE_BEHIND_MS).
+   */
   tsBounds(): { min: number; max: number } | null {
-    if (this.bounds) return this.bounds.min > this.bounds.max ? null : { min: this.bounds.min, max: this.bounds.max };
-    // two subqueries: SQLite answers a lone min() or max() from the ts index, `SELECT min(ts), max(ts)` scans the table
-    const r = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT max(ts) FROM calls)');
-    return r[0] === null || r[0] === undefined ? null : { min: Number(r[0]), max: Number(r[1]) };
+    if (!this.bounds) {
+      // two subqueries: SQLite answers a lone min() or max() from the ts index, `SELECT min(ts), max(ts)` scans the table
+      const r = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT max(ts) FROM calls)');
+      this.bounds = r[0] === null || r[0] === undefined ? { min: Infinity, max: -Infinity } : { min: Number(r[0]), max: Number(r[1]) };
+    }
+    return this.bounds.min > this.bounds.max ? null : { min: this.bounds.min, max: this.bounds.max };
   }
 
   /**
@@ -1093,6 +1125,8 @@ export class CallStore {
     if (inserted) this.retentionQuietUntil = Math.min(this.retentionQuietUntil, this.expiresAt(minTs, minTs - (((minTs % DAY_MS) + DAY_MS) % DAY_MS)));
     if (!this.emptyRollups.size && this.pendingRecords >= (this.bulk ? BULK_ROLLUP_RECORDS : TAIL_ROLLUP_RECORDS)) this.flushPendingRollups();
     if (recent) this.trimRecent(recent);
+    // a tail insert's rows: written by the store's timer soon after (see WRITE_BEHIND_MS)
+    if (!this.bulk && this.hasDeferredRows) this.scheduleFinish(false, this.writeBehindMs);
     return inserted;
   }
 
@@ -1118,7 +1152,7 @@ export class CallStore {
    */
   private writeBlock(vals: SqlValue[], n: number): void {
     const set = this.columnSet(blockMask(vals, n));
-    if (this.deferRows || this.hasDeferredRows) {
+    if (this.deferRows || this.hasDeferredRows || (!this.bulk && this.writeBehindMs > 0)) {
       this.deferBlock(set, vals, n);
       return;
     }
