@@ -7,7 +7,7 @@ import type { CallRecord, LogFormat, OriginRecord, Problem, QueryFilter, SourceS
 import type { EngineOptions, IngestProgress, IngestResult, MonitorEngineApi, RecordPricer } from './engine';
 import type { BreakdownRow, CacheRow, CostRow, CostSummary, CostTotals, DailyCost, DuplicateRow, ErrorRow, TimeSeries, TokenUsageRow, WindowStats } from './metrics/types';
 import { cacheStats, costByEndpoint, costByModel, costSummary, costTotals, dailyCost, duplicateRequests, tokenUsage } from './metrics/cost';
-import { CallStore, StoredCall } from './store/callStore';
+import { CallKey, CallStore, StoredCall } from './store/callStore';
 import { readCalls } from './export/callReader';
 import type { ExportOptions } from './export/csv';
 import { CsvChunks, storeCsvChunks } from './export/storeCsv';
@@ -239,12 +239,12 @@ export class MonitorEngine implements MonitorEngineApi {
 
   private async repriceNow(pricer: RecordPricer): Promise<number> {
     let changed = 0;
-    let afterId = 0;
+    let after: CallKey | null = null;
     for (;;) {
       if (this.disposed) return changed;
-      const page = this.store.reprice(rec => pricer.price(rec), pricer.version, afterId, 20_000);
+      const page = this.store.reprice(rec => pricer.price(rec), pricer.version, after, 20_000);
       changed += page.changed;
-      afterId = page.lastId;
+      after = page.last;
       if (page.done) return changed;
       await yieldToLoop();
     }

@@ -56,7 +56,7 @@ describe('export: call reader (C API pages)', function () {
     // nor one without the column functions
     assert.strictEqual(cApiOf({ Database: sql.Database } as unknown as SqlJsStatic, e.store.db), null);
     assert.strictEqual(cApiOf(undefined, e.store.db), null);
-    const text = pageSql('', '', 5);
+    const text = pageSql('', 5);
     const st = e.store.db.prepare(text);
     const p = new StatementPointers(api!);
     const ptr = p.of(st, text);

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CallRecord, CostSource, emptyRecord, OriginRecord, SourceStats } from '../../src/core/model';
-import { CallStore, R_COLS, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
+import { CallKey, CallStore, R_COLS, RECORD_FROM, RECORD_SELECT, rowToRecord, STORE_SCHEMA, StoredCall } from '../../src/core/store/callStore';
 import { AlertHistory } from '../../src/core/alerts/history';
 import { AlertEngine } from '../../src/core/alerts/alertEngine';
 import type { AlertRule } from '../../src/core/alerts/rules';
@@ -494,7 +494,7 @@ describe('store and metrics', function () {
     } finally { other.close(); }
   });
 
-  it('a bulk load into an empty store leaves its raw rows, rollup tables and ts indexes for later: a read of a table writes that table, a query of calls writes the rows and builds the indexes, persist or the timer does the rest', async () => {
+  it('a bulk load into an empty store leaves its raw rows and rollup tables for later: a read of a table writes that table, a query of calls writes the rows, persist or the timer does the rest', async () => {
     const idx = (s: CallStore): string[] => (s.db.exec(`SELECT name FROM ${STORE_SCHEMA}.sqlite_master WHERE type = 'index' AND name LIKE 'idx_calls_%' ORDER BY 1`)[0]?.values ?? []).map(r => String(r[0]));
     // straight from the database: no pending work done first
     const raw = (s: CallStore, t: string): number => Number(s.db.exec(`SELECT count(*) FROM ${t}`)[0].values[0][0]);
@@ -505,7 +505,9 @@ describe('store and metrics', function () {
       s.endBulk();
     };
     load(store);
-    assert.deepStrictEqual(idx(store), []);
+    // calls is clustered by (ts, id): no ts index to build; the two partial indexes stay through the load
+    const partial = ['idx_calls_err', 'idx_calls_hash'];
+    assert.deepStrictEqual(idx(store), partial);
     assert.strictEqual(raw(store, 'calls'), 0);
     for (const t of ['roll_minute', 'roll_hour', 'roll_day', 'hist_hour', 'hist_day']) assert.strictEqual(raw(store, t), 0, t);
     // known without a query: first and last call, not empty
@@ -513,7 +515,6 @@ describe('store and metrics', function () {
     assert.strictEqual(store.isEmpty(), false);
     // whole-day figures come from the mirrors: still nothing written
     assert.strictEqual(windowStats(ctx, { from: T0 - 3 * DAY, to: T0 - DAY }).calls, 1);
-    assert.deepStrictEqual(idx(store), []);
     assert.strictEqual(raw(store, 'roll_minute'), 0);
     // a read of two minutes of roll_minute writes those two rows (T0 and T0 + 1 min, both succeeded) and no other
     assert.deepStrictEqual(store.all('SELECT t, calls FROM roll_minute WHERE t >= ? AND t < ?', [T0, T0 + 2 * MIN]), [[T0, 1], [T0 + MIN, 1]]);
@@ -526,10 +527,9 @@ describe('store and metrics', function () {
     assert.deepStrictEqual(store.one('SELECT sum(calls), sum(cost_usd) FROM roll_day'), [7, 0.01 + 0.02 + 0.005 + 0.5]);
     assert.strictEqual(raw(store, 'roll_minute'), 2);
     assert.strictEqual(raw(store, 'hist_day'), 0);
-    // a query of calls writes the deferred rows (5 + 1 + 1 late calls, 2 failed) and builds the three indexes first
+    // a query of calls writes the deferred rows first (5 + 1 + 1 late calls, 2 failed)
     assert.strictEqual(Number(store.one('SELECT count(*) FROM calls WHERE success = 0')[0]), 2);
     assert.strictEqual(raw(store, 'calls'), 7);
-    assert.deepStrictEqual(idx(store), ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
     // the tables equal those of the same calls inserted one batch at a time, once read
     const other = await open();
     try {
@@ -552,13 +552,13 @@ describe('store and metrics', function () {
       const reopened = new (await loadSqlJs(wasm)).Database(bytes);
       try {
         assert.deepStrictEqual(reopened.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_calls_%' ORDER BY 1`)[0].values.map(r => r[0]),
-          ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
+          partial);
         assert.strictEqual(Number(reopened.exec('SELECT sum(calls) FROM roll_hour')[0].values[0][0]), 6);
         assert.strictEqual(Number(reopened.exec('SELECT sum(n) FROM hist_day')[0].values[0][0]), 5);
       } finally { reopened.close(); }
       for (let i = 0; i < 200 && b.finishing; i++) await new Promise(r => setTimeout(r, 10));
       assert.strictEqual(b.finishing, false);
-      assert.deepStrictEqual(idx(b), ['idx_calls_err', 'idx_calls_hash', 'idx_calls_ts']);
+      assert.deepStrictEqual(idx(b), partial);
       assert.strictEqual(raw(b, 'calls'), 6);
       // the timer wrote each table a UTC day per step (two days here): the same rows as inserts without a bulk load
       const plain = await open();
@@ -986,15 +986,65 @@ describe('store and metrics', function () {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('migrates a version 2 file: calls clustered by (ts, id), rows and ids kept, the ts index gone; new ids continue from the largest, also after a persist', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apimon-'));
+    const file = path.join(dir, 'store.sqlite');
+    const SQL = await loadSqlJs(wasm);
+    const v2 = new SQL.Database();
+    v2.exec(SCHEMA_SQL);
+    // version 2: calls a rowid table with three ts indexes (columns as in schema.ts)
+    v2.exec(`DROP TABLE calls;
+      CREATE TABLE calls (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL, offset INTEGER NOT NULL, line INTEGER NOT NULL,
+      ts INTEGER NOT NULL, endpoint_id INTEGER NOT NULL, model_id INTEGER NOT NULL DEFAULT 0, provider_id INTEGER NOT NULL DEFAULT 0,
+      function_id INTEGER NOT NULL DEFAULT 0, method TEXT, status_code INTEGER, success INTEGER NOT NULL, error_type TEXT,
+      request_id TEXT, trace_id TEXT, retry_count INTEGER NOT NULL DEFAULT 0, priority TEXT, latency_ms REAL, ttft_ms REAL,
+      input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+      cache_write_tokens INTEGER NOT NULL DEFAULT 0, cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+      reasoning_tokens INTEGER NOT NULL DEFAULT 0, cache_write_split_known INTEGER NOT NULL DEFAULT 0,
+      response_cache_hit INTEGER, cost_usd REAL, logged_cost_usd REAL, cost_source INTEGER NOT NULL,
+      cost_estimated INTEGER NOT NULL DEFAULT 0, price_version_id INTEGER, batch INTEGER NOT NULL DEFAULT 0, request_hash TEXT,
+      zone_assumed INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX idx_calls_ts ON calls(ts);
+      INSERT INTO meta (key, value) VALUES ('schema_version', '2');
+      INSERT INTO sources (id, path) VALUES (1, 'a.jsonl');
+      INSERT INTO endpoints (id, name) VALUES (1, '/chat');
+      INSERT INTO calls (id, source_id, offset, line, ts, endpoint_id, success, latency_ms, cost_source)
+        VALUES (1, 1, 0, 1, ${T0 + MIN}, 1, 1, 100, 2), (2, 1, 50, 2, ${T0}, 1, 0, 200, 2), (7, 1, 90, 3, ${T0}, 1, 1, 300, 2);`);
+    fs.writeFileSync(file, v2.export());
+    v2.close();
+    const s = await open({ file });
+    try {
+      assert.strictEqual(s.one("SELECT value FROM meta WHERE key = 'schema_version'")[0], String(SCHEMA_VERSION));
+      assert.deepStrictEqual(s.all(`SELECT name FROM ${STORE_SCHEMA}.sqlite_master WHERE type = 'index' AND name LIKE 'idx_calls_%' ORDER BY 1`), [['idx_calls_err'], ['idx_calls_hash']]);
+      // the table's own order is (ts, id): T0 with ids 2 and 7, then T0 + 1 min with id 1
+      assert.deepStrictEqual(s.all('SELECT id, ts, latency_ms FROM calls'), [[2, T0, 200], [7, T0, 300], [1, T0 + MIN, 100]]);
+      // a range of time is a range of the key, no index
+      const plan = s.all('EXPLAIN QUERY PLAN SELECT count(*) FROM calls WHERE ts >= ? AND ts < ?', [T0, T0 + HOUR]).map(r => String(r[3])).join(' ');
+      assert.match(plan, /SEARCH calls USING PRIMARY KEY \(ts>\? AND ts<\?\)/);
+      // new calls get ids after the largest (7), found by a scan: this file has no next_call_id
+      s.insert(s.sourceId('a.jsonl'), [rec(T0, '/chat', { latency_ms: 400 })]);
+      assert.deepStrictEqual(s.all('SELECT id, latency_ms FROM calls WHERE ts = ?', [T0]), [[2, 200], [7, 300], [8, 400]]);
+      await s.persist();
+    } finally { s.close(); }
+    // the file keeps the next id (9): the next call is 9, in insert order after 8 at the same ms
+    const t = await open({ file });
+    try {
+      assert.deepStrictEqual(t.one("SELECT value FROM meta WHERE key = 'next_call_id'"), ['9']);
+      t.insert(t.sourceId('a.jsonl'), [rec(T0, '/chat', { latency_ms: 500 })]);
+      assert.deepStrictEqual(t.all('SELECT id, latency_ms FROM calls WHERE ts = ?', [T0]), [[2, 200], [7, 300], [8, 400], [9, 500]]);
+    } finally { t.close(); fs.rmSync(dir, { recursive: true }); }
+  });
+
   it('reprice replaces computed costs, keeps logged ones, and rollups follow', () => {
     store.insert(store.sourceId('a'), fiveCalls());
     // new table: every call with a model costs $1; logged costs are kept. Pages of 2 calls: 5 calls -> 3 pages.
     const price = (r: CallRecord): { cost_usd: number | null; cost_source: CostSource; estimated: boolean } => (r.cost_source === 'logged' ? { cost_usd: r.cost_usd, cost_source: 'logged', estimated: false }
       : r.model ? { cost_usd: 1, cost_source: 'computed', estimated: false } : { cost_usd: null, cost_source: 'unpriced', estimated: false });
-    let n = 0, after = 0, pages = 0;
+    let n = 0, pages = 0;
+    let after: CallKey | null = null;
     for (;;) {
       const page = store.reprice(price, 'v2', after, 2);
-      n += page.changed; after = page.lastId; pages++;
+      n += page.changed; after = page.last; pages++;
       if (page.done) break;
     }
     assert.strictEqual(pages, 3);

@@ -27,19 +27,20 @@ const PAGE_COLUMNS = `c.id, c.ts, c.endpoint_id, c.function_id, c.provider_id, c
   c.response_cache_hit, c.cost_usd, c.cost_source, c.batch, c.request_hash, c.zone_assumed`;
 
 /** The SQL of one keyset page on (ts, id), filter conditions appended. */
-export function pageSql(tsIndexHint: string, filterSql: string, limit: number): string {
-  return `SELECT ${PAGE_COLUMNS} FROM calls c ${tsIndexHint}
+export function pageSql(filterSql: string, limit: number): string {
+  return `SELECT ${PAGE_COLUMNS} FROM calls c
     WHERE c.ts >= ? AND c.ts < ? AND (c.ts > ? OR (c.ts = ? AND c.id > ?))${filterSql} ORDER BY c.ts, c.id LIMIT ${limit}`;
 }
 
 /**
  * The prepared statement of the keyset page after the cursor (lastTs, lastId), bound; the caller frees it.
- * The range start is the cursor, not filter.from: otherwise every page walks the ts index from the start
- * of the range and a long export is quadratic (bench/FINDINGS.md #1).
+ * The range start is the cursor, not filter.from: otherwise every page walks calls' (ts, id) key from the
+ * start of the range and a long export is quadratic (bench/FINDINGS.md #1).
  */
 export function openPage(store: CallStore, filter: QueryFilter, cf: { raw: string; params: SqlValue[] }, limit: number,
   lastTs: number, lastId: number): { st: Statement; sql: string } {
-  const sql = pageSql(store.tsIndexHint, cf.raw, limit);
+  store.syncCalls();
+  const sql = pageSql(cf.raw, limit);
   const st = store.db.prepare(sql);
   try {
     st.bind([Math.max(filter.from, lastTs), filter.to, lastTs, lastTs, lastId, ...cf.params]);

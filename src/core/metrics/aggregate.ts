@@ -366,7 +366,7 @@ function aggregateNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], grain
     const cols = keyCols(slotRaw, rawKey);
     const sel = cols.length ? `${cols.join(', ')}, ` : '';
     const grp = cols.length ? ` GROUP BY ${cols.map((_, i) => i + 1).join(', ')}` : '';
-    return run(`SELECT ${sel}${RAW_MEASURES} FROM calls c ${ctx.store.tsIndexHint} WHERE c.ts >= ? AND c.ts < ?${cf.raw}${grp}`, [a, b, ...cf.params], cols.length, slotRaw !== null);
+    return run(`SELECT ${sel}${RAW_MEASURES} FROM calls c WHERE c.ts >= ? AND c.ts < ?${cf.raw}${grp}`, [a, b, ...cf.params], cols.length, slotRaw !== null);
   };
   for (const [a, b] of split.raw) {
     // A long raw span of recent rows (a grain under an hour, e.g. the 24 h series' 15-minute slots) is
@@ -435,7 +435,8 @@ function latencyDistsNow(ctx: QueryContext, filter: QueryFilter, dims: Dim[], gr
     if (scanRecent(ctx, filter, a, b, dims, grain, true, make, (g, rows, o) => each(g, rows[o + R_LAT]))) return;
     const groups = new Map<string, T>();
     const sel = rawCols.length ? `${rawCols.join(', ')}, ` : '';
-    const st = ctx.store.db.prepare(`SELECT ${sel}c.latency_ms FROM calls c ${ctx.store.tsIndexHint}
+    ctx.store.syncCalls();
+    const st = ctx.store.db.prepare(`SELECT ${sel}c.latency_ms FROM calls c
       WHERE c.ts >= ? AND c.ts < ? AND c.latency_ms IS NOT NULL${cf.raw}`);
     try {
       st.bind([a, b, ...cf.params]);

@@ -159,8 +159,7 @@ export function duplicateRequests(ctx: QueryContext, f: QueryFilter): DuplicateR
   if (!cf.ok) return [];
   const per = new Map<number, DuplicateRow>();
   // A partial index holds only the calls with a hash: logs without hashes cost nothing to ask.
-  const hint = ctx.store.tsIndexHint ? 'INDEXED BY idx_calls_hash' : '';
-  for (const r of ctx.store.all(`SELECT c.endpoint_id, count(*), total(c.cost_usd), count(c.cost_usd) FROM calls c ${hint}
+  for (const r of ctx.store.all(`SELECT c.endpoint_id, count(*), total(c.cost_usd), count(c.cost_usd) FROM calls c INDEXED BY idx_calls_hash
     WHERE c.ts >= ? AND c.ts < ? AND c.request_hash IS NOT NULL${cf.raw} GROUP BY c.endpoint_id, c.request_hash HAVING count(*) > 1`,
   [f.from, f.to, ...cf.params])) {
     const eid = Number(r[0]), n = Number(r[1]), cost = Number(r[2]), priced = Number(r[3]);

@@ -3,7 +3,7 @@
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CallRecord, CostSource, LogFormat, OriginRecord, SourceStats } from '../model';
 import { backupSchema, backupSchemaSync, eachNumberRow, loadSqlJs, prefaultHeap, statementRunner } from './sqlJs';
-import { DROP_TS_INDEX_SQL, migrate, SCHEMA_VERSION, tsIndexSql } from './schema';
+import { migrate, SCHEMA_VERSION } from './schema';
 import { DAY_MS, HOUR_MS, MEASURES, RollupDelta, RollRow } from './rollups';
 import { fileSizeIfExists, readFileIfExistsAsync, writeFileAtomic } from './persistence';
 
@@ -13,6 +13,9 @@ import { fileSizeIfExists, readFileIfExistsAsync, writeFileAtomic } from './pers
  * taken from cost_usd if cost_source is 'logged'.
  */
 export type StoredCall = OriginRecord & { cost_estimated: boolean; price_version: string | null; logged_cost_usd?: number | null };
+
+/** The key of a row of calls (see schema.ts, version 3). */
+export interface CallKey { ts: number; id: number }
 
 export type DimKind = 'endpoint' | 'model' | 'provider' | 'function' | 'price_version';
 const DIM_TABLE: Record<DimKind, string> = {
@@ -26,8 +29,10 @@ const CALL_COLUMNS = [
   'success', 'error_type', 'request_id', 'trace_id', 'retry_count', 'priority', 'latency_ms', 'ttft_ms', 'input_tokens',
   'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'reasoning_tokens',
   'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'cost_source', 'cost_estimated', 'price_version_id', 'batch',
-  'request_hash', 'zone_assumed',
+  'request_hash', 'zone_assumed', 'id',
 ] as const;
+/** Where insert puts the id it gives each call (see CallStore.nextId). */
+const ID_COL = CALL_COLUMNS.indexOf('id');
 const NCOL = CALL_COLUMNS.length;
 const MULTI_ROWS = 100;
 /**
@@ -194,13 +199,13 @@ const ROLLUP_TABLES = /\b(?:roll_minute|roll_hour|roll_day|hist_hour|hist_day)\b
  * before it (see flushRange). Anything else after the range (OR, a subquery) reads the whole table.
  */
 const RANGE_READ = /^\s*SELECT\s[^;]*?\sFROM (roll_minute|roll_hour|roll_day|hist_hour|hist_day) WHERE t >= \? AND t < \?([^;]*)$/;
-/** A query that reads the calls table (see buildIndexes). */
+/** A query that reads the calls table (see beforeRead). */
 const CALLS_TABLE = /\bFROM calls\b/;
 /**
  * After a bulk load, what its end leaves for later (the deferred raw rows, rollup tables the queries read
- * from their in-memory mirrors, the ts indexes) is done this long after it, in steps (rows in slices of
- * DRAIN_SLICE_MS, a table a UTC day at a time, an index per step), unless something needs it first (a query
- * of that table, a query of calls, persist).
+ * from their in-memory mirrors) is done this long after it, in steps (rows in slices of DRAIN_SLICE_MS, a
+ * table a UTC day at a time), unless something needs it first (a query of that table, a query of calls,
+ * persist).
  */
 const FINISH_DELAY_MS = 1_000;
 const FINISH_STEP_MS = 20;
@@ -214,7 +219,7 @@ const DRAIN_SLICE_MS = 12;
 const MAX_DEFERRED_ROWS = 1_500_000;
 /**
  * A tail insert's rows are written into calls this long after it (see CallStore.insert): SQLite's insert
- * with its three ts indexes was 4-6 ms of an append of 1,000 lines at 1M calls (more for the first ones,
+ * with its three ts indexes (schema 2) was 4-6 ms of an append of 1,000 lines at 1M calls (more for the first ones,
  * on cold pages), and the dashboard reads the mirrors and recent rows, which the insert updates at once.
  * Appends that come closer together than this share one write.
  */
@@ -237,8 +242,6 @@ export class CallStore {
   private emptyRollups = new Set<string>();
   /** per table in emptyRollups, the time ranges whose pending changes were written (see flushRange) */
   private writtenRanges = new Map<string, [number, number][]>();
-  /** the ts indexes are still to be built after a bulk load (see endBulk) */
-  private indexesPending: string[] = [];
   /** min and max ts of the stored calls while known without a query (from a bulk load into an empty store) */
   private bounds: { min: number; max: number } | null = null;
   private finishTimer: ReturnType<typeof setTimeout> | undefined;
@@ -287,6 +290,12 @@ export class CallStore {
   private deferredRows = 0;
   /** True during a bulk load into an empty store: its rows are deferred (see deferBlock). */
   private deferRows = false;
+  /**
+   * The id the next inserted call gets: calls is keyed by (ts, id), and ids grow in insert order, so calls
+   * of the same ms keep that order. Kept in meta with each copy of the store (see writeSourceStates).
+   */
+  private nextId = 1;
+  private nextIdWritten = 0;
   /** The store's timer still has a bulk load's rollup tables or indexes to write (see scheduleFinish). */
   private bulkFinishLeft = false;
   private constructor(public db: Database, private readonly sql: SqlJsStatic, private readonly opts: StoreOptions) {
@@ -296,6 +305,10 @@ export class CallStore {
     db.exec(`${FAST_WRITES} PRAGMA ${STORE_SCHEMA}.journal_mode=MEMORY; PRAGMA temp_store=MEMORY;`);
     this.loadDims();
     for (const r of this.all('SELECT id, floor_ts FROM sources')) this.floors.set(Number(r[0]), Number(r[1]));
+    // a store written before this key (a migrated one) finds the largest id with one scan of calls
+    const kept = this.all("SELECT value FROM meta WHERE key = 'next_call_id'")[0]?.[0];
+    const maxId = kept === undefined ? this.one('SELECT max(id) FROM calls')[0] : Number(kept) - 1;
+    this.nextId = this.nextIdWritten = (maxId === null || maxId === undefined ? 0 : Number(maxId)) + 1;
     // a new store: nothing can expire until inserts say so
     if (!this.all('SELECT 1 FROM calls LIMIT 1').length && !this.all('SELECT 1 FROM roll_day LIMIT 1').length) this.retentionQuietUntil = Infinity;
   }
@@ -435,7 +448,7 @@ export class CallStore {
     this.writtenRanges.set(table, written);
   }
 
-  /** Before a query: the pending rollup changes of the tables it names, the ts indexes if it reads calls. */
+  /** Before a query: the pending rollup changes of the tables it names, the deferred rows if it reads calls. */
   private beforeRead(sql: string, params: SqlValue[] = []): void {
     if (this.pendingRecords) {
       const named = sql.match(ROLLUP_TABLES);
@@ -445,35 +458,13 @@ export class CallStore {
         this.flushRange(range[1], a, b);
       } else if (named) this.flushPendingRollups(named);
     }
-    if (CALLS_TABLE.test(sql)) {
-      this.rowsReady();
-      if (this.indexesPending.length) this.buildIndexes();
-    }
-  }
-
-  /**
-   * The ts indexes a bulk load left out (see endBulk), built now; all of them, or the next one only.
-   * The sort goes to a temporary file in sql.js's MEMFS: in WASM memory it would grow the heap for good
-   * (~28 MB at 1M calls); a MEMFS file is JS memory, given back when the sort ends.
-   */
-  private buildIndexes(one = false): void {
-    while (this.indexesPending.length) {
-      this.db.exec('PRAGMA temp_store=FILE');
-      try {
-        this.db.exec(this.indexesPending[0]);
-      } finally {
-        this.db.exec('PRAGMA temp_store=MEMORY');
-      }
-      this.indexesPending.shift();
-      if (one) return;
-    }
+    if (CALLS_TABLE.test(sql)) this.rowsReady();
   }
 
   /** Everything a bulk load left for later, done now (persist, close of a bulk, tests). */
   finishBulk(): void {
     this.rowsReady();
     this.flushPendingRollups();
-    this.buildIndexes();
   }
 
   /** True while the remaining work of a bulk load is scheduled on the store's timer (see scheduleFinish). */
@@ -546,7 +537,7 @@ export class CallStore {
   }
 
   /**
-   * Schedules the rest of a bulk load (see FINISH_DELAY_MS), one rollup table or index per step, or
+   * Schedules the rest of a bulk load (see FINISH_DELAY_MS), rows in slices then the rollup tables, or
    * (bulk false) only the write of deferred tail rows.
    */
   private scheduleFinish(bulk = true, delayMs = this.opts.finishDelayMs ?? FINISH_DELAY_MS): void {
@@ -559,7 +550,7 @@ export class CallStore {
         let next = FINISH_STEP_MS;
         try {
           // deferred rows first, in short slices back to back (3-4 s at 1M calls on 2 cores), then the
-          // rollup tables, then one index per step
+          // rollup tables
           const table = this.pending.pendingTables()[0];
           if (this.hasDeferredRows) {
             this.drainRows(DRAIN_SLICE_MS);
@@ -575,7 +566,6 @@ export class CallStore {
             next = 0;
           } else if (table !== undefined) this.flushPendingRollups([table]);
           else if (this.emptyRollups.size) this.flushPendingRollups();
-          else if (this.indexesPending.length) this.buildIndexes(true);
           else { this.bulkFinishLeft = false; return; }
         } catch (e) {
           this.opts.log?.(`Finishing the bulk load failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -738,7 +728,7 @@ export class CallStore {
     if (max === -Infinity) return rec;
     this.eachRow(`SELECT ts, endpoint_id, model_id, provider_id, success, latency_ms, response_cache_hit, input_tokens,
       output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, cost_usd, retry_count
-      FROM calls ${this.tsIndexHint} WHERE ts >= ?`, [rec.from], R_COLS, r => {
+      FROM calls WHERE ts >= ?`, [rec.from], R_COLS, r => {
       const o = this.recentSlot(rec);
       rec.rows.set(r, o);
       if (o > 0 && rec.rows[o] < rec.rows[o - R_COLS] && rec.sorted) { rec.sorted = false; rec.sortedUpTo = rec.n - 1; }
@@ -946,6 +936,10 @@ export class CallStore {
 
   /** Writes the source states changed since the last write to the sources table. */
   private writeSourceStates(): void {
+    if (this.nextId !== this.nextIdWritten) {
+      this.db.run("INSERT INTO meta (key, value) VALUES ('next_call_id', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [String(this.nextId)]);
+      this.nextIdWritten = this.nextId;
+    }
     if (!this.sourcesDirty.size || !this.sourceCache) return;
     const st = this.db.prepare('UPDATE sources SET format = ?, stats = ?, checkpoint = ? WHERE id = ?');
     try {
@@ -965,13 +959,11 @@ export class CallStore {
 
   // ---- insert / delete -----------------------------------------------------------------------
 
-  /** Drop the ts index before a large load into an empty table; endBulk() builds it once. */
+  /** Starts a bulk load (see endBulk): into an empty store, its rows and rollup tables are written after it. */
   beginBulk(): void {
     if (this.bulk) return;
     this.bulk = true;
     this.flushPendingRollups();
-    this.indexesPending = [];
-    this.db.exec(DROP_TS_INDEX_SQL);
     // Into an empty store, the in-memory mirrors and recent rows start empty and follow the inserts, so
     // the first dashboard after a cold ingest does not read them back from the tables (~0.3-0.5 s at 1M).
     if (this.isEmpty() && !this.all('SELECT 1 FROM roll_hour LIMIT 1').length) {
@@ -988,26 +980,25 @@ export class CallStore {
     }
   }
   /**
-   * Ends a bulk load. Into an empty store, the rollup tables (whose changes the in-memory mirrors already
-   * show) and the three ts indexes are left for later: the first dashboard answers from the mirrors and
-   * the recent rows in memory, and these (~1.4 s at 1M calls) were a fifth of a cold ingest. Each is done
-   * at the first read that needs it (a query naming the table, a query of calls, persist), else by a timer
-   * soon after (scheduleFinish). Into a store that had rows, everything is done here.
+   * Ends a bulk load. Into an empty store, the raw rows and the rollup tables (whose changes the in-memory
+   * mirrors already show) are left for later: the first dashboard answers from the mirrors and the recent
+   * rows in memory. Each is done at the first read that needs it (a query naming the table, a query of
+   * calls, persist), else by a timer soon after (scheduleFinish). Into a store that had rows, everything
+   * is done here.
    */
   endBulk(): void {
     if (!this.bulk) return;
     this.bulk = false;
     this.deferRows = false;
-    this.indexesPending = tsIndexSql(STORE_SCHEMA).split(';').map(q => q.trim()).filter(q => q.length > 0);
     if (this.emptyRollups.size || this.hasDeferredRows) this.scheduleFinish();
     else this.finishBulk();
   }
-  /** Query hint: the planner strays to worse plans at 1M rows without it (shared/notes/performance.md). */
-  get tsIndexHint(): string {
+  /**
+   * Before SQL that reads calls without all() or eachRow() (a statement prepared on db, sql.js's C API):
+   * the deferred rows are written first. calls is clustered by (ts, id): a time range needs no index.
+   */
+  syncCalls(): void {
     this.rowsReady();
-    if (this.bulk) return '';
-    this.buildIndexes();
-    return 'INDEXED BY idx_calls_ts';
   }
   isEmpty(): boolean {
     if (this.bounds) return this.bounds.min > this.bounds.max;
@@ -1022,7 +1013,7 @@ export class CallStore {
    */
   tsBounds(): { min: number; max: number } | null {
     if (!this.bounds) {
-      // two subqueries: SQLite answers a lone min() or max() from the ts index, `SELECT min(ts), max(ts)` scans the table
+      // two subqueries: SQLite answers a lone min() or max() from the ends of the (ts, id) key, `SELECT min(ts), max(ts)` scans the table
       const r = this.one('SELECT (SELECT min(ts) FROM calls), (SELECT max(ts) FROM calls)');
       this.bounds = r[0] === null || r[0] === undefined ? { min: Infinity, max: -Infinity } : { min: Number(r[0]), max: Number(r[1]) };
     }
@@ -1080,6 +1071,7 @@ export class CallStore {
         vals[j++] = r.logged_cost_usd !== undefined ? num(r.logged_cost_usd) : (r.cost_source === 'logged' ? cost : null);
         vals[j++] = Math.max(0, COST_SOURCES.indexOf(cost === null ? 'unpriced' : r.cost_source)); vals[j++] = b(r.cost_estimated);
         vals[j++] = pv; vals[j++] = b(r.batch); vals[j++] = r.request_hash ?? null; vals[j++] = b(r.zone_assumed);
+        vals[j++] = this.nextId++;
         delta.addValues(ts, e, m, p, b(r.success), latency, rc, input, output, cr, cw, cw1h, reas, cost, retry);
         added++;
         if (recent && ts >= recent.from) {
@@ -1297,12 +1289,12 @@ export class CallStore {
 
   /**
    * Re-prices stored calls: price(rec) gives the new cost fields (rec carries the logged cost, if any,
-   * as the parser gave it); rollups get the difference. One page of calls (id > afterId, at most limit)
-   * per call, so a caller can yield between pages: returns the calls whose cost changed, the last id
-   * done and whether that was the end.
+   * as the parser gave it); rollups get the difference. One page of calls in key order (after the key
+   * `after`, at most limit) per call, so a caller can yield between pages: returns the calls whose cost
+   * changed, the last key done and whether that was the end.
    */
   reprice(price: (rec: CallRecord) => { cost_usd: number | null; cost_source: CostSource; estimated: boolean }, version: string,
-    afterId = 0, limit = 1e15): { changed: number; lastId: number; done: boolean } {
+    after: CallKey | null = null, limit = 1e15): { changed: number; last: CallKey | null; done: boolean } {
     this.rowsReady();
     this.flushPendingRollups();
     const delta = new RollupDelta();
@@ -1310,23 +1302,26 @@ export class CallStore {
     this.recent = null;
     this.gen++;
     let changed = 0;
-    let lastId = afterId;
+    let last = after;
     let rows = 0;
     const versionId = this.ensureDim('price_version', version) || null;
-    const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} WHERE c.id > ? ORDER BY c.id LIMIT ?`);
+    // the range starts at the key's ts, so that each page is a range of calls' (ts, id) key, not a walk from its start
+    const st = this.db.prepare(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM}
+      WHERE c.ts >= ? AND (c.ts > ? OR c.id > ?) ORDER BY c.ts, c.id LIMIT ?`);
     try {
-      st.bind([afterId, limit]);
+      const from = after?.ts ?? -Number.MAX_VALUE;
+      st.bind([from, from, after?.id ?? 0, limit]);
       while (st.step()) {
         const row = st.get();
         rows++;
-        lastId = Number(row[0]);
+        last = { ts: Number(row[1]), id: Number(row[0]) };
         const rec = rowToRecord(row);
         const old = rec.cost_usd;
         rec.cost_usd = rec.logged_cost_usd;
         rec.cost_source = rec.logged_cost_usd === null ? 'unpriced' : 'logged';
         const p = price(rec);
         const cost = num(p.cost_usd);
-        updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), versionId, Number(row[0])]);
+        updates.push([cost, COST_SOURCES.indexOf(cost === null ? 'unpriced' : p.cost_source), b(p.estimated), versionId, Number(row[1]), Number(row[0])]);
         if (old !== cost) {
           changed++;
           const ids = this.idsOf(rec);
@@ -1339,10 +1334,10 @@ export class CallStore {
       }
     } finally { st.free(); }
     this.applyWithRollups(delta, () => {
-      const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version_id = ? WHERE id = ?');
+      const up = this.db.prepare('UPDATE calls SET cost_usd = ?, cost_source = ?, cost_estimated = ?, price_version_id = ? WHERE ts = ? AND id = ?');
       try { for (const u of updates) up.run(u); } finally { up.free(); }
     });
-    return { changed, lastId, done: rows < limit };
+    return { changed, last, done: rows < limit };
   }
 
   /** Runs statements and the matching rollup delta in one transaction; on failure the in-memory mirrors are dropped. */
@@ -1378,7 +1373,7 @@ export class CallStore {
     if (now <= this.retentionQuietUntil) return 0;
     const cutoff = now - this.opts.retentionDays * DAY_MS;
     const rollCutoff = now - this.rollupRetentionDays() * DAY_MS;
-    // known bounds: no scan of calls (without its index after a bulk load, a scan of every row)
+    // known bounds: no read of calls (which would write the deferred rows of a bulk load first)
     const affected = this.bounds && !(this.bounds.min < cutoff) ? []
       : this.all('SELECT DISTINCT source_id FROM calls WHERE ts < ?', [cutoff]).map(r => Number(r[0]));
     if (!affected.length && !this.all('SELECT 1 FROM roll_day WHERE t < ? LIMIT 1', [rollCutoff]).length) {
@@ -1420,7 +1415,7 @@ export class CallStore {
 
   /** After a retention run: nothing can expire before the oldest call or day rollup left does (both found by their index). */
   private noteRetentionQuiet(): void {
-    // min(ts) from the store's bounds: a query of calls would build the ts indexes a bulk load deferred
+    // min(ts) from the store's bounds: a query of calls would write the rows a bulk load deferred
     const v = this.one('SELECT min(t) FROM roll_day');
     const ts = this.tsBounds()?.min ?? Infinity;
     const day = v[0] === null || v[0] === undefined ? Infinity : Number(v[0]);
@@ -1518,7 +1513,7 @@ export class CallStore {
 /**
  * Puts the recent rows in ts order at the next read after an out-of-order insert. Only the rows from
  * the first one out of order are sorted (a tail of a few thousand after an append), then merged with
- * the sorted prefix; equal ts keep insertion order, as the ts index keeps rowid order.
+ * the sorted prefix; equal ts keep insertion order, as calls' (ts, id) key does.
  */
 function sortRecent(rec: RecentState): void {
   const n = rec.n, rows = rec.rows, start = rec.sortedUpTo;
