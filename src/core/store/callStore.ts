@@ -31,8 +31,6 @@ const CALL_COLUMNS = [
   'cache_write_split_known', 'response_cache_hit', 'cost_usd', 'logged_cost_usd', 'cost_source', 'cost_estimated', 'price_version_id', 'batch',
   'request_hash', 'zone_assumed', 'id',
 ] as const;
-/** Where insert puts the id it gives each call (see CallStore.nextId). */
-const ID_COL = CALL_COLUMNS.indexOf('id');
 const NCOL = CALL_COLUMNS.length;
 const MULTI_ROWS = 100;
 /**
