@@ -399,6 +399,30 @@ describe('ingest: LogReader tailing', () => {
     // nothing to warm: resolves at once
     await warmUpReader([{ ...cps[0], gz: true }], {}, { delayMs: 0 });
   });
+
+  it('warmUpReader waits while a real read of this thread is under way', async () => {
+    let text = '';
+    for (let i = 0; i < 300; i++) text += line(`/e${i % 7}`, i % 60);
+    fs.writeFileSync(p('app.jsonl'), text);
+    const r = new LogReader([], { timeZone: 'UTC' });
+    const s = new MiniStore();
+    await read(r, s, ['app.jsonl']);
+    const cps = r.checkpoints();
+    // a second file's read held open in its sink (a tail append being stored)
+    fs.writeFileSync(p('other.jsonl'), line('/held'));
+    let release!: () => void;
+    const held = new Promise<void>(resolve => { release = resolve; });
+    const realRead = new LogReader([], { timeZone: 'UTC' }).readNew([p('other.jsonl')], () => held);
+    const parsed: number[] = [];
+    const warm = warmUpReader(cps, { timeZone: 'UTC' }, { rounds: 1, delayMs: 0, onRecords: n => parsed.push(n) });
+    await new Promise(res => setTimeout(res, 100));
+    assert.deepStrictEqual(parsed, [], 'no warm-up round during the read');
+    release();
+    await realRead;
+    await warm;
+    // then its one round re-reads the whole file (300 lines of ~130 bytes = ~39 KB, under the 64 KB slice)
+    assert.deepStrictEqual(parsed, [300]);
+  });
 });
 
 describe('ingest: LogReader over every fixture with tiny chunks', () => {

@@ -108,7 +108,12 @@ export interface ReadOptions {
   maxLineBytes?: number;
   signal?: AbortSignal;
   onProgress?(bytesRead: number, bytesTotal: number, path: string): void;
+  /** a read of warmUpReader's: not counted as a read in progress (see readsInProgress) */
+  warmUp?: boolean;
 }
+
+/** Reads of this thread under way (warm-up reads not counted): warmUpReader waits while there are any. */
+let readsInProgress = 0;
 
 const FP_MAX = 512;
 /** fingerprints shorter than this are too weak to call two files copies of each other */
@@ -236,6 +241,16 @@ export class LogReader {
    * unreadable files and sink failures are reported in the results.
    */
   async readNew(paths: string[], sink: (batch: ReadBatch) => void | Promise<void>): Promise<SourceResult[]> {
+    if (this.opts.warmUp) return this.readPaths(paths, sink);
+    readsInProgress++;
+    try {
+      return await this.readPaths(paths, sink);
+    } finally {
+      readsInProgress--;
+    }
+  }
+
+  private async readPaths(paths: string[], sink: (batch: ReadBatch) => void | Promise<void>): Promise<SourceResult[]> {
     const unique = [...new Set(paths)];
     const probes = new Map<string, Probe>();
     const getProbe = async (path: string): Promise<Probe> => {
@@ -606,6 +621,8 @@ async function* gzChunks(path: string, skip: number, chunkSize = 1024 * 1024): A
 
 /** Bytes of a file's end re-read per round by warmUpReader: about 200 lines of a typical JSON Lines log. */
 const WARM_SLICE_BYTES = 64 * 1024;
+/** How long a warm-up round waits for a read in progress before it looks again. */
+const WARM_WAIT_MS = 20;
 
 /**
  * Runs this thread's reader over the last lines already read of each plain line-framed file (JSON Lines,
@@ -615,7 +632,9 @@ const WARM_SLICE_BYTES = 64 * 1024;
  * this thread's parse path has not run yet, and the first few tail appends after a 1M-call load then
  * took 15-35 ms to read instead of 3-5 (its code not yet compiled for these lines). Each round reads at
  * most WARM_SLICE_BYTES past a line start (a few ms); its timers do not keep the process alive.
- * Rounds take the files in turn (at most 4); onRecords (tests) hears the records each round parsed.
+ * Rounds take the files in turn (at most 4) and wait while a real read of this thread is under way (a
+ * round inside a tail append's awaits added its few ms to that append); onRecords (tests) hears the
+ * records each round parsed.
  */
 export function warmUpReader(checkpoints: readonly Checkpoint[], opts: ReadOptions = {},
   o: { rounds?: number; delayMs?: number; onRecords?: (n: number) => void } = {}): Promise<void> {
@@ -624,11 +643,13 @@ export function warmUpReader(checkpoints: readonly Checkpoint[], opts: ReadOptio
       && (c.framing === 'lines' || c.framing === 'csv') && c.format !== 'unknown')
     .slice(0, 4);
   const rounds = files.length ? o.rounds ?? 12 : 0;
-  const readOpts: ReadOptions = { timeZone: opts.timeZone, fieldMapping: opts.fieldMapping, maxLineBytes: opts.maxLineBytes, maxProblemsPerSource: 0 };
+  const readOpts: ReadOptions = { timeZone: opts.timeZone, fieldMapping: opts.fieldMapping, maxLineBytes: opts.maxLineBytes, maxProblemsPerSource: 0, warmUp: true };
   return new Promise<void>(resolve => {
     let round = 0;
     const step = (): void => {
       if (round >= rounds) { resolve(); return; }
+      // a real read (a tail append) is under way: its own time, not shared with a warm-up round
+      if (readsInProgress > 0) { setTimeout(step, WARM_WAIT_MS).unref(); return; }
       const cp = files[round++ % files.length];
       const start = lineStartBefore(cp.path, cp.offset, WARM_SLICE_BYTES);
       const next = (): void => { setTimeout(step, 0).unref(); };
