@@ -59,25 +59,43 @@ if (port && workerData && Array.isArray((workerData as WorkerStart).paths)) {
   void runIngestWorker(port, workerData as WorkerStart);
 } else if (port && workerData && (workerData as { prewarm?: boolean }).prewarm) {
   // started ahead (prewarmIngestWorker): warm the parser's code while waiting, then do the read we are given
-  warmUp();
-  port.once('message', (m: ToWorker) => { if (m.type === 'start') void runIngestWorker(port, m.start); });
+  let started = false;
+  port.once('message', (m: ToWorker) => {
+    started = true;
+    if (m.type === 'start') void runIngestWorker(port, m.start);
+  });
+  warmUp(() => started);
 }
+
+/** Lines per warm-up slice, and slices: 3,000 lines in all. */
+const WARM_SLICE_LINES = 300;
+const WARM_SLICES = 10;
 
 /**
  * Parses a few thousand made-up lines of a common shape, so that the first real chunk does not run
- * in the interpreter (no state is shared with the real read: its own parser and mapping context).
+ * in the interpreter (no state is shared with the real read: its own parser and mapping context). One
+ * slice per turn of the event loop, and none once the read has come (stop): in one piece it was 30-70 ms
+ * that a read started right after the worker had to wait for, and the read's first batches warm the same code.
  */
-function warmUp(): void {
-  const lines: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    lines.push(JSON.stringify({
-      timestamp: new Date(1741082400000 + i * 1000).toISOString(), endpoint: `/api/e${i % 5}`, model: 'gpt-4o-mini', status_code: 200,
-      latency_ms: i % 700, usage: { prompt_tokens: 100 + i, completion_tokens: i % 50 }, cost_usd: i % 3 ? 0.001 : null,
-    }));
-  }
-  try {
-    encodeRecords(parseText(lines.join('\n') + '\n', 'warm-up.jsonl', { timeZone: 'UTC' }).records);
-  } catch {
-    // only a warm-up
-  }
+function warmUp(stop: () => boolean): void {
+  let slice = 0;
+  const step = (): void => {
+    if (stop() || slice >= WARM_SLICES) return;
+    const lines: string[] = [];
+    for (let k = 0; k < WARM_SLICE_LINES; k++) {
+      const i = slice * WARM_SLICE_LINES + k;
+      lines.push(JSON.stringify({
+        timestamp: new Date(1741082400000 + i * 1000).toISOString(), endpoint: `/api/e${i % 5}`, model: 'gpt-4o-mini', status_code: 200,
+        latency_ms: i % 700, usage: { prompt_tokens: 100 + i, completion_tokens: i % 50 }, cost_usd: i % 3 ? 0.001 : null,
+      }));
+    }
+    slice++;
+    try {
+      encodeRecords(parseText(lines.join('\n') + '\n', 'warm-up.jsonl', { timeZone: 'UTC' }).records);
+    } catch {
+      // only a warm-up
+    }
+    setImmediate(step);
+  };
+  step();
 }
