@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LogReader, ReadBatch, ReadOptions, SourceResult } from '../../src/core/ingest/logReader';
-import { decodeRecords, encodeRecords, hasRecordShape, RECORD_FIELDS } from '../../src/core/ingest/recordColumns';
+import { columnBuffers, decodeRecords, encodeRecords, hasRecordShape, RECORD_FIELDS } from '../../src/core/ingest/recordColumns';
 import { createLogReader, hasPrewarmedWorker, prewarmIngestWorker, resetWorkerBroken, unreadBytes, WorkerReader } from '../../src/core/ingest/workerReader';
 import { MonitorEngine } from '../../src/core/monitorEngine';
 import { emptyRecord, OriginRecord } from '../../src/core/model';
@@ -76,6 +76,29 @@ describe('ingest worker: records as columns', () => {
     const third = decodeRecords(encodeRecords([rec({ ts: 4 }), rec({ ts: 5 }), rec({ ts: 6 })])!, pool);
     assert.deepStrictEqual(third.map(r => r.ts), [4, 5, 6]);
     assert.strictEqual(pool.length, 3);
+  });
+
+  it('fills buffers sent back (columnBuffers): values as with fresh ones, stale tags cleared', () => {
+    // a batch of 3 with every tag non-zero (strings, booleans, nulls) leaves its buffers dirty
+    const dirty = rec({ ts: 9, endpoint: '/dirty', model: 'x', provider: 'p', success: true, latency_ms: null });
+    const firstCols = encodeRecords([dirty, dirty, dirty])!;
+    const spare = columnBuffers(firstCols);
+    // sizes: tags 3 records x 30 fields = 90 bytes; nums 90 x 8 = 720 bytes
+    assert.deepStrictEqual(spare.map(b => b.byteLength), [90, 720]);
+    const records = [rec({ ts: 1, endpoint: '/a', latency_ms: 5 }), rec({ ts: 2, endpoint: '/b', latency_ms: 7, cost_usd: 0.25 })];
+    const c = encodeRecords(records, spare)!;
+    assert.strictEqual(spare.length, 0, 'both buffers taken');
+    assert.strictEqual(c.tags.buffer, firstCols.tags.buffer);
+    assert.strictEqual(c.nums.buffer, firstCols.nums.buffer);
+    // 2 records x 30 fields: views of 60 tags and 60 numbers on the larger buffers
+    assert.strictEqual(c.tags.length, 60);
+    assert.strictEqual(c.nums.length, 60);
+    assert.deepStrictEqual(decodeRecords(c), records);
+    // a spare buffer too small is left for later; a fresh one is made
+    const small = [new ArrayBuffer(10)];
+    const big = encodeRecords(records, small)!;
+    assert.strictEqual(small.length, 1);
+    assert.deepStrictEqual(decodeRecords(big), records);
   });
 
   it('refuses records of another shape (the caller then sends the objects)', () => {

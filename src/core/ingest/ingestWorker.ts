@@ -8,6 +8,9 @@ import { encodeRecords } from './recordColumns';
 import { parseText } from './sourceParser';
 import type { FromWorker, ToWorker, WorkerStart } from './workerReader';
 
+/** Column buffers kept for reuse: two per batch in flight, and a pair to spare. */
+const MAX_SPARE_BUFFERS = 16;
+
 /** Runs one read; exported for the unit tests, which drive it over a MessageChannel. */
 export async function runIngestWorker(port: MessagePort, start: WorkerStart): Promise<void> {
   const ac = new AbortController();
@@ -15,11 +18,14 @@ export async function runIngestWorker(port: MessagePort, start: WorkerStart): Pr
   let inFlight = 0;
   let wake: (() => void) | null = null;
   let seq = 0;
+  /** column buffers the storing thread sent back (see encodeRecords) */
+  const spare: ArrayBuffer[] = [];
   const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
   port.on('message', (m: ToWorker) => {
     if (m.type === 'abort') { ac.abort(); return; }
     if (m.type !== 'ack') return;
     inFlight--;
+    if (m.bufs) for (const b of m.bufs) if (spare.length < MAX_SPARE_BUFFERS) spare.push(b);
     if (m.error !== undefined) failed.set(m.path, m.error);
     const w = wake;
     wake = null;
@@ -39,7 +45,7 @@ export async function runIngestWorker(port: MessagePort, start: WorkerStart): Pr
     if (error !== undefined) throw new Error(error);
     // the checkpoints the in-thread reader would keep if storing this batch failed
     const cps = reader.checkpoints();
-    const cols = encodeRecords(batch.records);
+    const cols = encodeRecords(batch.records, spare);
     inFlight++;
     if (cols) post({ type: 'batch', seq: seq++, batch: { ...batch, records: [] }, cols, cps }, [cols.tags.buffer as ArrayBuffer, cols.nums.buffer as ArrayBuffer]);
     else post({ type: 'batch', seq: seq++, batch, cols: null, cps });

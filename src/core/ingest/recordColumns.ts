@@ -45,11 +45,14 @@ export function hasRecordShape(r: object): boolean {
  * caller sends the objects as they are). Checking two records and not all keeps the encoder cheap;
  * every parser builds its records from emptyRecord, which a unit test checks on every fixture.
  */
-export function encodeRecords(records: readonly OriginRecord[]): RecordColumns | null {
+export function encodeRecords(records: readonly OriginRecord[], spare?: ArrayBuffer[]): RecordColumns | null {
   const n = records.length;
   if (n > 0 && (!hasRecordShape(records[0]) || !hasRecordShape(records[n - 1]))) return null;
-  const tags = new Uint8Array(n * F);
-  const nums = new Float64Array(n * F);
+  const tagBuf = spare && n > 0 ? takeBuffer(spare, n * F) : null;
+  const tags = tagBuf ? new Uint8Array(tagBuf, 0, n * F).fill(0) : new Uint8Array(n * F);
+  // every slot of nums that decodeRecords reads is written below: a reused buffer needs no clearing
+  const numBuf = spare && n > 0 ? takeBuffer(spare, n * F * 8) : null;
+  const nums = numBuf ? new Float64Array(numBuf, 0, n * F) : new Float64Array(n * F);
   const strings: string[] = [];
   const others: unknown[] = [];
   const index = new Map<string, number>();
@@ -81,6 +84,25 @@ export function encodeRecords(records: readonly OriginRecord[]): RecordColumns |
     put(k + 26, r.request_hash); put(k + 27, r.zone_assumed); put(k + 28, r.offset); put(k + 29, r.line);
   }
   return { n, tags, nums, strings, others };
+}
+
+/** Takes out of spare the smallest buffer of at least bytes (null: none is large enough). */
+function takeBuffer(spare: ArrayBuffer[], bytes: number): ArrayBuffer | null {
+  let best = -1;
+  for (let i = 0; i < spare.length; i++) {
+    const len = spare[i].byteLength;
+    if (len >= bytes && (best < 0 || len < spare[best].byteLength)) best = i;
+  }
+  if (best < 0) return null;
+  const b = spare[best];
+  spare[best] = spare[spare.length - 1];
+  spare.pop();
+  return b;
+}
+
+/** The buffers of columns that decodeRecords is done with, for encodeRecords to fill again. */
+export function columnBuffers(c: RecordColumns): ArrayBuffer[] {
+  return [c.tags.buffer as ArrayBuffer, c.nums.buffer as ArrayBuffer];
 }
 
 /**
