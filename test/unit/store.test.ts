@@ -646,6 +646,44 @@ describe('store and metrics', function () {
     } finally { d.close(); fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it('deferred rows spanning several slabs are written with every value, in insert order', async () => {
+    // 5,000 calls in blocks of 100. Each block keeps its bound columns' values (about 20 a row here) in a
+    // slab of 32,768 doubles: 32,768 / (100 x ~20) = ~16 blocks a slab, so the load spans 3-4 slabs and
+    // blocks start at every offset a slab can have; a block never spans two.
+    const recs = (): StoredCall[] => {
+      const out: StoredCall[] = [];
+      for (let i = 0; i < 5000; i++) {
+        out.push(rec(T0 + i * 1000, `/e${i % 7}`, { latency_ms: i, input_tokens: 3 * i, output_tokens: i % 11,
+          cost_usd: i % 3 ? i / 1e6 : null, cost_source: i % 3 ? 'logged' : 'unpriced' }));
+      }
+      // text in one row of the first slab and one of the last
+      Object.assign(out[17], { method: 'POST', request_id: 'r-17' });
+      Object.assign(out[4990], { error_type: 'timeout', success: false, trace_id: 't-4990' });
+      return out;
+    };
+    const all = (s: CallStore): unknown[] => s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(r => r.slice(1));
+    const plain = await open();
+    try {
+      // the same records into both (rec() numbers lines as it goes)
+      const r = recs();
+      plain.insert(plain.sourceId('a'), r);
+      store.beginBulk();
+      store.insert(store.sourceId('a'), r);
+      store.endBulk();
+      const blocks = (store as unknown as { deferred: { nums: number[]; at: number }[] }).deferred;
+      assert.strictEqual(blocks.length, 50);
+      const slabs = new Set(blocks.map(b => b.nums));
+      assert.ok(slabs.size >= 3, `${slabs.size} slabs`);
+      // each new slab starts at 0
+      for (let k = 1; k < blocks.length; k++) if (blocks[k].nums !== blocks[k - 1].nums) assert.strictEqual(blocks[k].at, 0);
+      assert.deepStrictEqual(all(store), all(plain));
+      // sums worked out by hand: latencies 0..4999 sum to 4999 x 5000 / 2 = 12,497,500
+      assert.deepStrictEqual(store.one('SELECT count(*), sum(latency_ms), max(input_tokens) FROM calls'), [5000, 12_497_500, 14_997]);
+      assert.deepStrictEqual(store.one('SELECT request_id FROM calls WHERE latency_ms = 17'), ['r-17']);
+      assert.deepStrictEqual(store.one('SELECT trace_id, error_type FROM calls WHERE latency_ms = 4990'), ['t-4990', 'timeout']);
+    } finally { plain.close(); }
+  });
+
   it('a tail insert writes its rows into calls behind it: queries see them at once, the timer writes them, appends close together share one write', async () => {
     const raw = (s: CallStore): number => Number(s.db.exec('SELECT count(*) FROM calls')[0].values[0][0]);
     const s = await open({ writeBehindMs: 30 });

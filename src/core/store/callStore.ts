@@ -75,8 +75,17 @@ function blockMask(vals: readonly SqlValue[], n: number): number {
   return mask;
 }
 
-/** A block's worth of doubles (every column of MULTI_ROWS rows), copied for each deferred block. */
-const DOUBLES: number[] = new Array<number>(MULTI_ROWS * NCOL).fill(0.5);
+/**
+ * Doubles per slab of deferred row values (see deferBlock): 256 KB, above V8's largest regular object
+ * (128 KB), so each slab is a large object. The ~190 bytes a call that a bulk load keeps for later all
+ * survive: as one 14 KB array per block they were copied twice by the scavenges (into the survivor space,
+ * then into the old generation), the main thread's largest GC cost of a cold ingest; a large object is
+ * never copied. A block never spans two slabs (at most MULTI_ROWS * NCOL doubles; the slab's unused end
+ * is at most that).
+ */
+const SLAB_DOUBLES = 32_768;
+/** Copied for each new slab: a copy of a double array keeps its unboxed doubles kind. */
+const SLAB_TEMPLATE: number[] = new Array<number>(SLAB_DOUBLES).fill(0.5);
 
 /** Insert statements kept for this many column sets; a batch beyond them binds every column. */
 const MAX_COLUMN_SETS = 32;
@@ -162,11 +171,11 @@ interface ColumnSet { cols: number[]; multi: (params: SqlValue[]) => void; singl
 
 /**
  * Up to MULTI_ROWS rows of a bulk load kept for a later write into calls (see CallStore.deferBlock):
- * nums holds the bound values of set's columns, row-major (n x set.cols.length); a value that is not a
- * number is NaN there (bound as NULL, as sql.js binds NaN), and when it is not null either (text), it
- * is in others as a pair [index, value].
+ * nums from at holds the bound values of set's columns, row-major (n x set.cols.length); a value that is
+ * not a number is NaN there (bound as NULL, as sql.js binds NaN), and when it is not null either (text),
+ * it is in others as a pair [index in the block, value].
  */
-interface DeferredBlock { set: ColumnSet; n: number; nums: number[]; others: SqlValue[] | null }
+interface DeferredBlock { set: ColumnSet; n: number; nums: number[]; at: number; others: SqlValue[] | null }
 
 /** For databases in sql.js's MEMFS that are copies: no journal, no syncs. */
 const FAST_WRITES = 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;';
@@ -284,6 +293,9 @@ export class CallStore {
    * reader of calls writes them first (rowsReady), so no query sees calls without them.
    */
   private deferred: DeferredBlock[] = [];
+  /** The slab that deferBlock fills (see SLAB_DOUBLES), and how many of its doubles are taken. */
+  private slab: number[] = [];
+  private slabUsed = SLAB_DOUBLES;
   private deferredHead = 0;
   private deferredRows = 0;
   /** True during a bulk load into an empty store: its rows are deferred (see deferBlock). */
@@ -524,9 +536,9 @@ export class CallStore {
   private writeDeferred(d: DeferredBlock): void {
     const set = d.set, w = set.cols.length, len = d.n * w;
     const params = d.n === MULTI_ROWS ? set.params : new Array<SqlValue>(len);
-    const nums = d.nums;
+    const nums = d.nums, at = d.at;
     for (let k = 0; k < len; k++) {
-      const v = nums[k];
+      const v = nums[at + k];
       params[k] = v === v ? v : null;
     }
     const others = d.others;
@@ -1184,21 +1196,22 @@ export class CallStore {
       this.writeDeferred(d);
     }
     const cols = set.cols, w = cols.length;
-    // a copy of a double array keeps its unboxed doubles kind: stores need no transition or boxing
-    const nums = DOUBLES.length >= n * w ? DOUBLES.slice(0, n * w) : new Array<number>(n * w).fill(0.5);
+    if (this.slabUsed + n * w > SLAB_DOUBLES) { this.slab = SLAB_TEMPLATE.slice(); this.slabUsed = 0; }
+    const nums = this.slab, at = this.slabUsed;
+    this.slabUsed += n * w;
     let others: SqlValue[] | null = null;
     for (let r = 0, k = 0; r < n; r++) {
       const o = r * NCOL;
       for (let c = 0; c < w; c++, k++) {
         const v = vals[o + cols[c]];
-        if (typeof v === 'number') nums[k] = v;
+        if (typeof v === 'number') nums[at + k] = v;
         else {
-          nums[k] = NaN;
+          nums[at + k] = NaN;
           if (v !== null) (others ??= []).push(k, v);
         }
       }
     }
-    this.deferred.push({ set, n, nums, others });
+    this.deferred.push({ set, n, nums, at, others });
     this.deferredRows += n;
   }
 
