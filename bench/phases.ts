@@ -120,7 +120,7 @@ async function cold(a: PhaseArgs): Promise<Result> {
   if (res.records !== a.manifest.calls) {
     throw new Error(`cold ingest stored ${res.records} records (skipped ${res.skipped}), expected ${a.manifest.calls}`);
   }
-  // What the bulk load left for after the first data (raw rows into SQLite, rollup tables, ts indexes),
+  // What the bulk load left for after the first data (raw rows into SQLite, rollup tables),
   // done as the product does it: by the store's own timer, in steps, from a second after the load. Its
   // wall time until the store is complete, and the longest stall of the event loop meanwhile (what a
   // command or a view waits at worst). Then the memory readings are those of the finished store.
@@ -142,7 +142,7 @@ async function cold(a: PhaseArgs): Promise<Result> {
 
 /**
  * The store's share of a cold ingest: records parsed by the bench's own mapper (untimed), then
- * inserted the way ingestFiles does it (bulk mode, batches of 20k, rollups, ts index at the end).
+ * inserted the way ingestFiles does it (bulk mode, batches of 20k, rollups; the raw rows and rollup tables after).
  */
 async function storeOnly(a: PhaseArgs): Promise<Result> {
   loadWasm();
@@ -158,7 +158,7 @@ async function storeOnly(a: PhaseArgs): Promise<Result> {
   });
   const t1 = performance.now();
   engine.store.endBulk();
-  // endBulk leaves the rollup tables and ts indexes for after the first data: their cost, timed here
+  // endBulk leaves the raw rows and rollup tables for after the first data: their cost, timed here
   engine.store.finishBulk();
   const indexMs = ms(t1);
   if (added !== a.manifest.calls) throw new Error(`store phase stored ${added}, expected ${a.manifest.calls}`);
