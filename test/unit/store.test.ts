@@ -50,6 +50,8 @@ describe('store and metrics', function () {
     ctx = { store, timeZone: 'UTC' };
   });
   afterEach(() => store.close());
+  /** Every stored call as the store reads it back, by id, without the id (see the deferred-rows tests). */
+  const all = (s: CallStore): unknown[] => s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(r => r.slice(1));
 
   it('round-trips a record through insert and iterate-style read', () => {
     const sid = store.sourceId('/logs/a.jsonl');
@@ -588,7 +590,6 @@ describe('store and metrics', function () {
       Object.assign(out[201], { request_hash: 'h-201', trace_id: 't-201', zone_assumed: true });
       return out;
     };
-    const all = (s: CallStore): unknown[] => s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(r => r.slice(1));
     const plain = await open();
     try {
       // the same records into both (rec() numbers lines as it goes)
@@ -661,7 +662,6 @@ describe('store and metrics', function () {
       Object.assign(out[4990], { error_type: 'timeout', success: false, trace_id: 't-4990' });
       return out;
     };
-    const all = (s: CallStore): unknown[] => s.all(`SELECT ${RECORD_SELECT} FROM ${RECORD_FROM} ORDER BY c.id`).map(r => r.slice(1));
     const plain = await open();
     try {
       // the same records into both (rec() numbers lines as it goes)
