@@ -388,6 +388,34 @@ describe('store and metrics', function () {
     assert.deepStrictEqual(col('SELECT t, sum(n) FROM hist_day GROUP BY t ORDER BY t'), [[T0 - 12 * HOUR - DAY, 1], [T0 - 12 * HOUR, 6], [T0 + 12 * HOUR, 1]]);
   });
 
+  it('pending rollup changes of a time range come out the same whether they were added in time order or not', () => {
+    const row = (ts: number): RollRow => ({ ts, e: 1, m: 1, p: 0, s: 1, latency: 10, rc: null, input: null, output: null,
+      cr: 0, cw: 0, cw1h: 0, reas: 0, cost: null, retry: 0 });
+    // one call in each of the hours T0 - 1 h .. T0 + 3 h, two more in T0 + 1 h: calls per hour 1, 1, 3, 1, 1
+    const times = [T0 - HOUR, T0, T0 + HOUR, T0 + HOUR + MIN, T0 + HOUR + 2 * MIN, T0 + 2 * HOUR, T0 + 3 * HOUR];
+    type Peek = { hour: { entries: { key: number[]; acc: number[] }[] } };
+    const hours = (d: RollupDelta): number[][] => (d as unknown as Peek).hour.entries.map(e => [e.key[0], e.acc[0]]).sort((x, y) => x[0] - y[0]);
+    for (const order of [times, [...times].reverse()]) {
+      const d = new RollupDelta();
+      for (const ts of order) d.add(row(ts));
+      // [T0, T0 + 2 h): the hours T0 (1 call) and T0 + 1 h (3 calls)
+      const part = d.extractRange('roll_hour', T0, T0 + 2 * HOUR);
+      assert.deepStrictEqual(hours(part), [[T0, 1], [T0 + HOUR, 3]]);
+      assert.deepStrictEqual(hours(d), [[T0 - HOUR, 1], [T0 + 2 * HOUR, 1], [T0 + 3 * HOUR, 1]]);
+      assert.strictEqual(d.firstTime('roll_hour'), T0 - HOUR);
+      // an empty range takes nothing; then the earliest hour goes and the next is the first
+      assert.deepStrictEqual(hours(d.extractRange('roll_hour', T0, T0 + HOUR)), []);
+      assert.deepStrictEqual(hours(d.extractRange('roll_hour', T0 - HOUR, T0)), [[T0 - HOUR, 1]]);
+      assert.strictEqual(d.firstTime('roll_hour'), T0 + 2 * HOUR);
+      // the entries left are still found by their key: one more call in T0 + 2 h adds to its entry
+      d.add(row(T0 + 2 * HOUR + MIN));
+      assert.deepStrictEqual(hours(d), [[T0 + 2 * HOUR, 2], [T0 + 3 * HOUR, 1]]);
+      // the other tables' changes were not touched: 7 + 1 calls in roll_minute
+      const minutes = (d as unknown as { minute: { entries: { acc: number[] }[] } }).minute.entries.reduce((n, e) => n + e.acc[0], 0);
+      assert.strictEqual(minutes, 8);
+    }
+  });
+
   it('rollup keys: small ids packed as small integers never meet larger ids packed as big numbers', () => {
     const d = new RollupDelta();
     const row = (e: number, m: number, latency: number): RollRow => ({ ts: T0 + 5 * MIN, e, m, p: 0, s: 0, latency, rc: null, input: null, output: null,

@@ -443,7 +443,7 @@ export class CallStore {
    */
   private flushRange(table: string, a: number, b: number): void {
     const written = this.writtenRanges.get(table) ?? [];
-    const part = this.pending.extract(table, t => t >= a && t < b);
+    const part = this.pending.extractRange(table, a, b);
     if (!part.pendingTables().length) return;
     this.db.exec('BEGIN');
     try {

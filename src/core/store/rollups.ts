@@ -67,13 +67,25 @@ class Tier {
   private readonly byStr = new Map<string, Entry>();
   private lastOuter = NaN;
   private lastMap: Map<number, Entry> | undefined;
+  /**
+   * True while entries are in ascending time (first key) order, as a log read in time order makes them:
+   * then removeRange finds a range by bisection instead of testing every entry (a first dashboard query
+   * after a 1M-call load took ~25 ms to test ~85k pending entries; a load's finish, one UTC day per step,
+   * tested them all at every step).
+   */
+  private ordered = true;
   constructor(private readonly nv: number) {}
   get size(): number { return this.entries.length; }
   private make(outer: number, inner: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
     const key = k4 !== undefined ? [k0, k1, k2!, k3!, k4] : k3 !== undefined ? [k0, k1, k2!, k3] : [k0, k1];
     const e = { key, acc: new Array<number>(this.nv).fill(0), outer, inner };
-    this.entries.push(e);
+    this.push(e);
     return e;
+  }
+  private push(e: Entry): void {
+    const n = this.entries.length;
+    if (n && e.key[0] < this.entries[n - 1].key[0]) this.ordered = false;
+    this.entries.push(e);
   }
   /** inner < 0: not packable, found by the string of the key parts instead */
   get(outer: number, inner: number, k0: number, k1: number, k2?: number, k3?: number, k4?: number): Entry {
@@ -97,7 +109,9 @@ class Tier {
     const k = e.key;
     return this.get(e.outer, e.inner, k[0], k[1], k[2], k[3], k[4]);
   }
-  clear(): void { this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); this.lastOuter = NaN; this.lastMap = undefined; }
+  clear(): void {
+    this.entries.length = 0; this.byNum.clear(); this.byStr.clear(); this.lastOuter = NaN; this.lastMap = undefined; this.ordered = true;
+  }
   /** Takes out the entries whose time (first key) passes test, in their order. */
   remove(test: (t: number) => boolean): Entry[] {
     const out: Entry[] = [];
@@ -105,19 +119,53 @@ class Tier {
     for (const e of this.entries) {
       if (!test(e.key[0])) { this.entries[w++] = e; continue; }
       out.push(e);
-      if (e.inner < 0) {
-        const k = e.key;
-        this.byStr.delete(`${k[0]},${k[1]},${k[2]},${k[3]},${k[4]}`);
-      } else {
-        const m = this.byNum.get(e.outer);
-        m?.delete(e.inner);
-        if (m && !m.size) this.byNum.delete(e.outer);
-      }
+      this.forget(e);
     }
     this.entries.length = w;
+    this.removed();
+    return out;
+  }
+  /** Takes out the entries whose time (first key) is in [a, b), in their order. */
+  removeRange(a: number, b: number): Entry[] {
+    if (!this.ordered) return this.remove(t => t >= a && t < b);
+    const lo = this.firstAtOrAfter(a), hi = this.firstAtOrAfter(b);
+    if (lo >= hi) return [];
+    const out = this.entries.slice(lo, hi);
+    this.entries.splice(lo, hi - lo);
+    for (const e of out) this.forget(e);
+    this.removed();
+    return out;
+  }
+  /** The earliest time (first key) of the entries, NaN when there are none. */
+  firstTime(): number {
+    if (this.ordered) return this.entries.length ? this.entries[0].key[0] : NaN;
+    let min = NaN;
+    for (const e of this.entries) if (!(e.key[0] >= min)) min = e.key[0];
+    return min;
+  }
+  /** Index of the first entry whose time is at least t (entries ordered). */
+  private firstAtOrAfter(t: number): number {
+    let lo = 0, hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid].key[0] < t) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+  private forget(e: Entry): void {
+    if (e.inner < 0) {
+      const k = e.key;
+      this.byStr.delete(`${k[0]},${k[1]},${k[2]},${k[3]},${k[4]}`);
+    } else {
+      const m = this.byNum.get(e.outer);
+      m?.delete(e.inner);
+      if (m && !m.size) this.byNum.delete(e.outer);
+    }
+  }
+  private removed(): void {
     this.lastOuter = NaN;
     this.lastMap = undefined;
-    return out;
+    if (!this.entries.length) this.ordered = true;
   }
   /** Puts in an entry taken out of a tier of the same kind (no entry with its key may be here). */
   adopt(e: Entry): void {
@@ -129,7 +177,7 @@ class Tier {
       if (!m) { m = new Map(); this.byNum.set(e.outer, m); }
       m.set(e.inner, e);
     }
-    this.entries.push(e);
+    this.push(e);
   }
 }
 
@@ -302,12 +350,25 @@ export class RollupDelta {
     return out;
   }
 
+  /** extract() of the changes of table whose time is in [a, b), found by bisection while they are in time order. */
+  extractRange(table: string, a: number, b: number): RollupDelta {
+    const out = new RollupDelta();
+    for (const [t, , tier] of this.tiers()) {
+      if (t !== table) continue;
+      const dst = out.tiers().find(x => x[0] === table)![2];
+      for (const e of tier.removeRange(a, b)) dst.adopt(e);
+    }
+    out.negative = this.negative;
+    return out;
+  }
+
   /** The earliest time (first key) among the changes of table, or NaN when it has none. */
   firstTime(table: string): number {
     let min = NaN;
     for (const [t, , tier] of this.tiers()) {
       if (t !== table) continue;
-      for (const e of tier.entries) if (!(e.key[0] >= min)) min = e.key[0];
+      const f = tier.firstTime();
+      if (f === f && !(f >= min)) min = f;
     }
     return min;
   }
