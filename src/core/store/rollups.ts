@@ -340,23 +340,21 @@ export class RollupDelta {
    * stay here. A read of a few minutes of roll_minute then writes those minutes, not the whole load.
    */
   extract(table: string, test: (t: number) => boolean): RollupDelta {
-    const out = new RollupDelta();
-    for (const [t, , tier] of this.tiers()) {
-      if (t !== table) continue;
-      const dst = out.tiers().find(x => x[0] === table)![2];
-      for (const e of tier.remove(test)) dst.adopt(e);
-    }
-    out.negative = this.negative;
-    return out;
+    return this.take(table, tier => tier.remove(test));
   }
 
   /** extract() of the changes of table whose time is in [a, b), found by bisection while they are in time order. */
   extractRange(table: string, a: number, b: number): RollupDelta {
+    return this.take(table, tier => tier.removeRange(a, b));
+  }
+
+  /** A new delta with the entries that remove takes out of table's tier. */
+  private take(table: string, remove: (tier: Tier) => Entry[]): RollupDelta {
     const out = new RollupDelta();
     for (const [t, , tier] of this.tiers()) {
       if (t !== table) continue;
       const dst = out.tiers().find(x => x[0] === table)![2];
-      for (const e of tier.removeRange(a, b)) dst.adopt(e);
+      for (const e of remove(tier)) dst.adopt(e);
     }
     out.negative = this.negative;
     return out;
